@@ -1,0 +1,97 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "portico",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "portico", targets: ["portico"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        // Pure logic: configuration model, YAML loading and diagnostics, routing,
+        // header rules, request validation. No sockets.
+        .target(
+            name: "PorticoCore",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The data path: downstream/upstream channel handlers, connection pools, forwarding.
+        .target(
+            name: "PorticoProxy",
+            dependencies: [
+                "PorticoCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Listeners, lifecycle, access log, demo origins.
+        .target(
+            name: "PorticoServer",
+            dependencies: [
+                "PorticoProxy",
+                "PorticoCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "portico",
+            dependencies: [
+                "PorticoServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Test support: scriptable origins and raw clients on loopback.
+        .target(
+            name: "PorticoTesting",
+            dependencies: [
+                "PorticoServer",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PorticoCoreTests",
+            dependencies: ["PorticoCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PorticoProxyTests",
+            dependencies: [
+                "PorticoProxy",
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PorticoEndToEndTests",
+            dependencies: ["PorticoTesting", "PorticoServer"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

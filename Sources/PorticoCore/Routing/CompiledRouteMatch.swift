@@ -1,0 +1,50 @@
+import NIOHTTP1
+
+/// The non-host conditions of one `RouteMatch`, prepared for per-request evaluation:
+/// methods parsed into `HTTPMethod` once, so matching compares enum values, not strings.
+/// The host condition is not here: `RouteTable` only evaluates a route when it was reached
+/// through an index entry that already satisfied it.
+struct CompiledRouteMatch: Sendable {
+    let methods: [HTTPMethod]
+    let path: String?
+    let pathPrefix: String?
+    let headers: [HeaderMatch]
+
+    init(_ match: RouteMatch) {
+        self.methods = match.methods.map { HTTPMethod(rawValue: $0) }
+        self.path = match.path
+        self.pathPrefix = match.pathPrefix
+        self.headers = match.headers
+    }
+
+    @inline(__always)
+    func matches(method: HTTPMethod, path requestPath: Substring, headers requestHeaders: HTTPHeaders) -> Bool {
+        if !methods.isEmpty, !methods.contains(method) { return false }
+        if let path {
+            // Byte equality: `Substring == String` would apply Unicode canonical
+            // equivalence, which is both slower and wrong for URI paths (RFC 3986 §6.2.1).
+            guard requestPath.utf8.count == path.utf8.count,
+                  requestPath.utf8.elementsEqual(path.utf8)
+            else { return false }
+        }
+        if let pathPrefix, !PathMatch.matchesPrefix(requestPath, prefix: pathPrefix) { return false }
+        for condition in headers where !Self.headerMatches(condition, requestHeaders) {
+            return false
+        }
+        return true
+    }
+
+    /// Some field named `condition.name` (case-insensitive, RFC 9110 §5.1) is present and,
+    /// when a value is required, one such field's value equals it exactly.
+    @inline(__always)
+    private static func headerMatches(_ condition: HeaderMatch, _ headers: HTTPHeaders) -> Bool {
+        let name = condition.name.utf8
+        for field in headers where ASCII.equalsIgnoringCase(field.name.utf8, name) {
+            guard let expected = condition.value else { return true }
+            if field.value.utf8.count == expected.utf8.count, field.value.utf8.elementsEqual(expected.utf8) {
+                return true
+            }
+        }
+        return false
+    }
+}

@@ -1,0 +1,94 @@
+import NIOCore
+import PorticoCore
+
+/// Everything one event loop (worker thread) owns: its view of the current
+/// configuration, its upstream connection pool, its request-id generator, its
+/// access-log batch and the set of client connections it serves.
+///
+/// A worker is only ever touched on its own event loop, which is what lets the data
+/// path run without locks; that confinement is why the `Sendable` conformance is
+/// unchecked (it is handed across threads only to be used from its loop).
+public final class ProxyWorker: @unchecked Sendable {
+    public let eventLoop: any EventLoop
+    /// The configuration generation new requests on this loop use.
+    private(set) var snapshot: RuntimeSnapshot
+    let pool: ConnectionPool
+    var requestIDs: RequestIDGenerator
+    let accessLog: AccessLogBatcher?
+    private var connections: [ObjectIdentifier: DownstreamHandler] = [:]
+    private(set) var isQuiescing = false
+    private var dateCache = HTTPDateCache()
+    private var drainedPromise: EventLoopPromise<Void>?
+
+    public init(eventLoop: any EventLoop, snapshot: RuntimeSnapshot, accessLogWriter: AccessLogWriter?) {
+        self.eventLoop = eventLoop
+        self.snapshot = snapshot
+        self.pool = ConnectionPool(eventLoop: eventLoop)
+        self.requestIDs = RequestIDGenerator()
+        self.accessLog = accessLogWriter.map { AccessLogBatcher(writer: $0, eventLoop: eventLoop) }
+    }
+
+    /// Swaps in a new configuration generation for requests that start from now on.
+    public func update(snapshot: RuntimeSnapshot) {
+        self.eventLoop.execute {
+            self.snapshot = snapshot
+        }
+    }
+
+    /// The current `Date` header value, formatted once per second.
+    func httpDate() -> String {
+        self.dateCache.current()
+    }
+
+    func register(_ connection: DownstreamHandler) {
+        self.connections[ObjectIdentifier(connection)] = connection
+    }
+
+    func unregister(_ connection: DownstreamHandler) {
+        self.connections.removeValue(forKey: ObjectIdentifier(connection))
+        if self.isQuiescing && self.connections.isEmpty {
+            self.finishDraining()
+        }
+    }
+
+    /// Number of open client connections on this worker (for tests and status).
+    public func openConnectionCount() -> EventLoopFuture<Int> {
+        self.eventLoop.submit { self.connections.count }
+    }
+
+    /// Graceful shutdown, step one: idle keep-alive connections close now, busy ones
+    /// close after their current response (sent with `Connection: close`). The future
+    /// completes when every connection of this worker is gone.
+    public func quiesce() -> EventLoopFuture<Void> {
+        self.eventLoop.flatSubmit {
+            self.isQuiescing = true
+            let promise = self.eventLoop.makePromise(of: Void.self)
+            self.drainedPromise = promise
+            for connection in Array(self.connections.values) {
+                connection.quiesce()
+            }
+            if self.connections.isEmpty {
+                self.finishDraining()
+            }
+            return promise.futureResult
+        }
+    }
+
+    /// Graceful shutdown, last step: whatever is still open after the grace period is closed.
+    public func forceClose() -> EventLoopFuture<Void> {
+        self.eventLoop.submit {
+            for connection in Array(self.connections.values) {
+                connection.forceClose()
+            }
+            self.pool.shutdown()
+            self.accessLog?.flush()
+        }
+    }
+
+    private func finishDraining() {
+        self.pool.shutdown()
+        self.accessLog?.flush()
+        self.drainedPromise?.succeed()
+        self.drainedPromise = nil
+    }
+}

@@ -1,0 +1,159 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import PorticoCore
+
+/// Keep-alive connections to upstream servers, owned by one event loop.
+///
+/// There is one pool per worker thread (as nginx has one per worker process), so a
+/// request's upstream connection always lives on the same event loop as its client
+/// connection: no locks, no thread hops, and bytes move between the two sockets in
+/// the same loop iteration. Idle connections are kept LIFO (the most recently used
+/// is the least likely to have been closed by the server) and bounded per server.
+final class ConnectionPool {
+    let eventLoop: any EventLoop
+    private var idle: [HostPort: [UpstreamHandler]] = [:]
+    private var sweepScheduled = false
+    private var isShutDown = false
+
+    init(eventLoop: any EventLoop) {
+        self.eventLoop = eventLoop
+    }
+
+    /// The idle connection used most recently for `server`, if any is still open.
+    func takeIdle(for server: HostPort) -> UpstreamHandler? {
+        guard var stack = self.idle[server], !stack.isEmpty else { return nil }
+        defer { self.idle[server] = stack }
+        while let candidate = stack.popLast() {
+            if !candidate.isClosed {
+                return candidate
+            }
+        }
+        return nil
+    }
+
+    /// Opens a new connection to `server` on this pool's event loop; `completion` runs on that loop.
+    func connect(
+        to server: UpstreamGroupRuntime.Server,
+        connectTimeout: TimeAmount,
+        completion: @escaping (Result<UpstreamHandler, any Error>) -> Void
+    ) {
+        let handler = UpstreamHandler(server: server.address, pool: self)
+        // The initializer runs on this same loop, so the handler never crosses threads.
+        let boundHandler = NIOLoopBound(handler, eventLoop: self.eventLoop)
+        let bootstrap = ClientBootstrap(group: self.eventLoop)
+            .connectTimeout(connectTimeout)
+            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
+            .channelOption(
+                .recvAllocator,
+                value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 16 * 1024, maximum: 256 * 1024)
+            )
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try Self.configureUpstreamPipeline(channel.pipeline.syncOperations, handler: boundHandler.value)
+                }
+            }
+        let connected: EventLoopFuture<any Channel>
+        if let socketAddress = server.socketAddress {
+            connected = bootstrap.connect(to: socketAddress)
+        } else {
+            connected = bootstrap.connect(host: server.address.host, port: server.address.port)
+        }
+        connected.assumeIsolatedUnsafeUnchecked().whenComplete { result in
+            completion(result.map { _ in handler })
+        }
+    }
+
+    /// The upstream pipeline: NIO's HTTP/1.1 request encoder and response decoder.
+    ///
+    /// Framing headers are set by the forwarder (it already knows how the body is
+    /// framed), and header validation is off because every header was validated
+    /// when it was parsed from the client or loaded from configuration.
+    /// Informational responses are forwarded so `103 Early Hints` reaches clients.
+    static func configureUpstreamPipeline(
+        _ pipeline: ChannelPipeline.SynchronousOperations,
+        handler: UpstreamHandler
+    ) throws {
+        var encoderConfiguration = HTTPRequestEncoder.Configuration()
+        encoderConfiguration.automaticallySetFramingHeaders = false
+        let decoder = HTTPResponseDecoder(leftOverBytesStrategy: .dropBytes, informationalResponseStrategy: .forward)
+        try pipeline.addHandler(HTTPRequestEncoder(configuration: encoderConfiguration))
+        try pipeline.addHandler(ByteToMessageHandler(decoder))
+        try pipeline.addHandler(handler)
+    }
+
+    /// Returns a connection after a completed exchange. Closes it instead when the
+    /// pool for that server is full or the pool is shutting down.
+    func release(_ connection: UpstreamHandler, keepalive: KeepaliveConfig) {
+        connection.detach()
+        guard !self.isShutDown, !connection.isClosed, keepalive.maxIdlePerWorker > 0 else {
+            connection.close()
+            return
+        }
+        var stack = self.idle[connection.server] ?? []
+        guard stack.count < keepalive.maxIdlePerWorker else {
+            connection.close()
+            return
+        }
+        connection.idleSince = .now()
+        connection.poolIdleTimeout = TimeAmount(keepalive.idleTimeout)
+        stack.append(connection)
+        self.idle[connection.server] = stack
+        self.startSweepingIfNeeded()
+    }
+
+    /// Called by a connection when its channel closes, idle or not.
+    func connectionClosed(_ connection: UpstreamHandler) {
+        guard var stack = self.idle[connection.server],
+            let index = stack.firstIndex(where: { $0 === connection })
+        else { return }
+        stack.remove(at: index)
+        self.idle[connection.server] = stack
+    }
+
+    var idleConnectionCount: Int {
+        self.idle.values.reduce(0) { $0 + $1.count }
+    }
+
+    /// Closes every idle connection and stops pooling (graceful shutdown).
+    func shutdown() {
+        self.isShutDown = true
+        let all = self.idle.values.flatMap { $0 }
+        self.idle.removeAll()
+        for connection in all {
+            connection.close()
+        }
+    }
+
+    /// One repeating sweep per pool closes connections idle longer than their group's
+    /// `keepalive.idle_timeout`; cheaper than a timer per pooled connection.
+    private func startSweepingIfNeeded() {
+        guard !self.sweepScheduled, !self.isShutDown else { return }
+        self.sweepScheduled = true
+        self.eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(in: .seconds(1)) { [weak self] in
+            guard let self else { return }
+            self.sweepScheduled = false
+            self.sweep()
+            if self.idleConnectionCount > 0 {
+                self.startSweepingIfNeeded()
+            }
+        }
+    }
+
+    private func sweep() {
+        let now = NIODeadline.now()
+        for (server, stack) in self.idle {
+            let kept = stack.filter { connection in
+                if connection.isClosed { return false }
+                if connection.idleSince + connection.poolIdleTimeout <= now {
+                    connection.close()
+                    return false
+                }
+                return true
+            }
+            if kept.count != stack.count {
+                self.idle[server] = kept
+            }
+        }
+    }
+}

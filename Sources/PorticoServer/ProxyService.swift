@@ -1,0 +1,39 @@
+import Logging
+import PorticoCore
+import ServiceLifecycle
+
+/// Runs a `ProxyServer` under swift-service-lifecycle: SIGTERM and SIGINT trigger a
+/// graceful shutdown (stop accepting, finish in-flight requests within
+/// `timeouts.shutdown_grace`, then exit 0).
+public struct ProxyService: Service {
+    public let server: ProxyServer
+    private let onStart: @Sendable ([String]) -> Void
+
+    /// - Parameter onStart: called once every listener is bound, with the bound addresses.
+    public init(server: ProxyServer, onStart: @escaping @Sendable ([String]) -> Void = { _ in }) {
+        self.server = server
+        self.onStart = onStart
+    }
+
+    public func run() async throws {
+        let addresses = try await self.server.start()
+        self.onStart(addresses.map { "\($0)" })
+        // Wait for a shutdown signal; task cancellation also ends up here.
+        try? await gracefulShutdown()
+        await self.server.shutdown()
+    }
+
+    /// Runs `server` until SIGTERM/SIGINT.
+    public static func runUntilSignalled(
+        _ server: ProxyServer,
+        logger: Logger,
+        onStart: @escaping @Sendable ([String]) -> Void = { _ in }
+    ) async throws {
+        let group = ServiceGroup(
+            services: [ProxyService(server: server, onStart: onStart)],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger
+        )
+        try await group.run()
+    }
+}

@@ -1,0 +1,103 @@
+import ArgumentParser
+import Logging
+import PorticoCore
+import PorticoServer
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run the proxy in the foreground until SIGTERM or SIGINT.",
+        discussion: """
+            Either give a configuration file with --config, or use the quick form:
+              portico run --listen 127.0.0.1:8000 --upstream http://127.0.0.1:9000 [--upstream ...]
+            which forwards every request to the upstream servers in round robin.
+            """
+    )
+
+    @Option(name: .long, help: ArgumentHelp("Path to the YAML configuration.", valueName: "file"))
+    var config: String?
+
+    @Option(name: .long, help: ArgumentHelp("Address to listen on (quick form), e.g. 127.0.0.1:8000 or [::1]:8000.", valueName: "addr"))
+    var listen: String?
+
+    @Option(name: .long, help: ArgumentHelp("Upstream server (quick form, repeatable), e.g. http://127.0.0.1:9000.", valueName: "url"))
+    var upstream: [String] = []
+
+    @Option(name: .long, help: "Event-loop threads (overrides the configuration; default: one per core).")
+    var workers: Int?
+
+    func validate() throws {
+        if self.config != nil && (self.listen != nil || !self.upstream.isEmpty) {
+            throw ValidationError("use either --config or --listen/--upstream, not both")
+        }
+        if self.config == nil && (self.listen == nil || self.upstream.isEmpty) {
+            throw ValidationError("give --config FILE, or --listen ADDR with at least one --upstream URL")
+        }
+        if let workers, workers < 1 {
+            throw ValidationError("--workers must be at least 1")
+        }
+    }
+
+    func run() async throws {
+        var config: PorticoConfig
+        do {
+            if let path = self.config {
+                config = try ConfigLoader.load(path: path)
+            } else {
+                config = try PorticoConfig.quick(listen: self.listen ?? "", upstreams: self.upstream)
+            }
+        } catch {
+            printDiagnostics(error)
+            throw ExitCode(2)
+        }
+        if let workers { config.workers = workers }
+        let logger = makeLogger()
+        let server: ProxyServer
+        do {
+            server = try ProxyServer(config: config, logger: logger)
+        } catch {
+            printError("portico: \(error)")
+            throw ExitCode(1)
+        }
+        do {
+            try await ProxyService.runUntilSignalled(server, logger: logger) { addresses in
+                printError("portico \(Portico.version) listening on \(addresses.joined(separator: ", "))")
+            }
+        } catch let error as ProxyServer.StartupError {
+            printError("portico: \(error.description)")
+            throw ExitCode(1)
+        }
+    }
+}
+
+func makeLogger() -> Logger {
+    var logger = Logger(label: "portico") { label in StreamLogHandler.standardError(label: label) }
+    logger.logLevel = .notice
+    return logger
+}
+
+func printError(_ line: String) {
+    var stderr = StandardError()
+    print(line, to: &stderr)
+}
+
+func printDiagnostics(_ error: ConfigError) {
+    for diagnostic in error.diagnostics {
+        printError("\(diagnostic)")
+    }
+    let count = error.diagnostics.count
+    printError("portico: configuration invalid (\(count) error\(count == 1 ? "" : "s"))")
+}
+
+struct StandardError: TextOutputStream {
+    mutating func write(_ string: String) {
+        var text = string
+        text.withUTF8 { bytes in
+            _ = Glibc.write(STDERR_FILENO, bytes.baseAddress, bytes.count)
+        }
+    }
+}
