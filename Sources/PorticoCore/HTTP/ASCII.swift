@@ -61,16 +61,57 @@ enum ASCII {
         (byte < 0x20 && byte != tab) || byte == 0x7F
     }
 
-    /// True when the two byte sequences are equal ignoring ASCII case.
+    /// True when the two byte sequences are equal ignoring ASCII case. Native strings and
+    /// their slices are compared through their contiguous storage (pointer loop); other
+    /// collections fall back to index iteration.
     @inline(__always)
     static func equalsIgnoringCase<A: Collection<UInt8>, B: Collection<UInt8>>(_ a: A, _ b: B) -> Bool {
         guard a.count == b.count else { return false }
+        let fast = a.withContiguousStorageIfAvailable { pa in
+            b.withContiguousStorageIfAvailable { pb in equalsIgnoringCase(pa, pb) }
+        }
+        if let fast, let result = fast { return result }
         var bi = b.startIndex
         for byte in a {
             if lower(byte) != lower(b[bi]) { return false }
             b.formIndex(after: &bi)
         }
         return true
+    }
+
+    @inline(__always)
+    static func equalsIgnoringCase(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard a.count == b.count else { return false }
+        for i in 0..<a.count where lower(a[i]) != lower(b[i]) { return false }
+        return true
+    }
+
+    /// Runs `body` over the UTF-8 bytes of `s` without copying (native strings, small or
+    /// not, are contiguous); a bridged or foreign string is made contiguous first.
+    @inline(__always)
+    static func withBytes<R>(_ s: Substring, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        if let result = s.utf8.withContiguousStorageIfAvailable(body) { return result }
+        var copy = String(s)
+        copy.makeContiguousUTF8()
+        return copy.utf8.withContiguousStorageIfAvailable(body)!
+    }
+
+    @inline(__always)
+    static func withBytes<R>(_ s: String, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        if let result = s.utf8.withContiguousStorageIfAvailable(body) { return result }
+        var copy = s
+        copy.makeContiguousUTF8()
+        return copy.utf8.withContiguousStorageIfAvailable(body)!
+    }
+
+    /// `s[lo..<hi]` by UTF-8 offsets, exactly (no rounding to Character boundaries). Callers
+    /// only pass offsets of ASCII delimiters, which are always scalar boundaries.
+    @inline(__always)
+    static func slice(_ s: Substring, _ lo: Int, _ hi: Int) -> Substring {
+        let u = s.utf8
+        let start = u.index(u.startIndex, offsetBy: lo)
+        let end = u.index(start, offsetBy: hi - lo)
+        return Substring(u[start..<end])
     }
 
     /// Case-insensitive equality of a received string and a lower-case literal or key.
@@ -121,11 +162,23 @@ enum ASCII {
     @inline(__always)
     static func hasPrefix<A: Collection<UInt8>, B: Collection<UInt8>>(_ s: A, _ prefix: B) -> Bool {
         guard s.count >= prefix.count else { return false }
+        let fast = s.withContiguousStorageIfAvailable { ps in
+            prefix.withContiguousStorageIfAvailable { pp in
+                pp.count == 0 || memcmpEqual(ps.baseAddress!, pp.baseAddress!, pp.count)
+            }
+        }
+        if let fast, let result = fast { return result }
         var si = s.startIndex
         for byte in prefix {
             if s[si] != byte { return false }
             s.formIndex(after: &si)
         }
+        return true
+    }
+
+    @inline(__always)
+    private static func memcmpEqual(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ n: Int) -> Bool {
+        for i in 0..<n where a[i] != b[i] { return false }
         return true
     }
 }

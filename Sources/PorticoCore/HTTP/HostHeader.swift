@@ -13,43 +13,45 @@ public enum HostHeader {
     /// Returns the host to route on (no port) when `value` is a valid Host, else `nil`.
     /// The result is a slice of `value`; nothing is allocated.
     public static func normalizedHost(_ value: Substring) -> Substring? {
-        let u = value.utf8
-        guard let first = u.first else { return nil }
-        let hostEnd: Substring.UTF8View.Index
-        if first == ASCII.openBracket {
-            guard let close = u.firstIndex(of: ASCII.closeBracket) else { return nil }
-            let inner = Substring(u[u.index(after: u.startIndex)..<close])
-            guard isValidIPLiteralBody(inner) else { return nil }
-            hostEnd = u.index(after: close)
+        let length = ASCII.withBytes(value) { Self.hostLength(of: $0) }
+        guard length > 0 else { return nil }
+        return ASCII.slice(value, 0, length)
+    }
+
+    /// The byte length of the normalised host at the start of `bytes`, or 0 when the whole
+    /// value is not a valid Host. Works on contiguous bytes: this runs on every request.
+    static func hostLength(of bytes: UnsafeBufferPointer<UInt8>) -> Int {
+        let n = bytes.count
+        guard n > 0 else { return 0 }
+        var end: Int
+        let isLiteral = bytes[0] == ASCII.openBracket
+        if isLiteral {
+            var close = 1
+            while close < n, bytes[close] != ASCII.closeBracket { close += 1 }
+            guard close < n, isValidIPLiteralBody(UnsafeBufferPointer(rebasing: bytes[1..<close])) else { return 0 }
+            end = close + 1
         } else {
-            var i = u.startIndex
-            while i < u.endIndex, u[i] != ASCII.colon {
-                let byte = u[i]
+            end = 0
+            while end < n, bytes[end] != ASCII.colon {
+                let byte = bytes[end]
                 if byte == ASCII.percent {
                     // pct-encoded = "%" HEXDIG HEXDIG
-                    let h1 = u.index(after: i)
-                    guard h1 < u.endIndex, ASCII.isHexDigit(u[h1]) else { return nil }
-                    let h2 = u.index(after: h1)
-                    guard h2 < u.endIndex, ASCII.isHexDigit(u[h2]) else { return nil }
-                    i = u.index(after: h2)
+                    guard end + 2 < n, ASCII.isHexDigit(bytes[end + 1]), ASCII.isHexDigit(bytes[end + 2]) else { return 0 }
+                    end += 3
                     continue
                 }
-                guard ASCII.isRegNameChar(byte) else { return nil }
-                u.formIndex(after: &i)
+                guard ASCII.isRegNameChar(byte) else { return 0 }
+                end += 1
             }
-            hostEnd = i
-            guard hostEnd > u.startIndex else { return nil }  // empty host
+            guard end > 0 else { return 0 }  // empty host
         }
-        if hostEnd < u.endIndex {
-            guard u[hostEnd] == ASCII.colon, isValidPort(Substring(u[u.index(after: hostEnd)...])) else {
-                return nil
+        if end < n {
+            guard bytes[end] == ASCII.colon, isValidPort(UnsafeBufferPointer(rebasing: bytes[(end + 1)...])) else {
+                return 0
             }
         }
-        var host = Substring(u[u.startIndex..<hostEnd])
-        if first != ASCII.openBracket, host.utf8.count > 1, host.utf8.last == ASCII.dot {
-            host = Substring(host.utf8.dropLast())
-        }
-        return host
+        if !isLiteral, end > 1, bytes[end - 1] == ASCII.dot { end -= 1 }
+        return end
     }
 
     /// Whether `value` is a syntactically valid Host field value.
@@ -60,10 +62,10 @@ public enum HostHeader {
 
     /// RFC 3986 `port = *DIGIT`; an empty port is allowed by the grammar (`host:`).
     /// Values above 65535 are rejected: no TCP port can carry them.
-    static func isValidPort(_ port: Substring) -> Bool {
+    static func isValidPort(_ port: UnsafeBufferPointer<UInt8>) -> Bool {
         var value = 0
         var digits = 0
-        for byte in port.utf8 {
+        for byte in port {
             guard ASCII.isDigit(byte) else { return false }
             digits += 1
             if digits > 5 { return false }
@@ -74,8 +76,7 @@ public enum HostHeader {
 
     /// RFC 3986 §3.2.2: `IP-literal = "[" ( IPv6address / IPvFuture ) "]"`.
     /// Zone identifiers (RFC 6874) are not allowed in HTTP URIs and are rejected.
-    static func isValidIPLiteralBody(_ s: Substring) -> Bool {
-        let u = s.utf8
+    static func isValidIPLiteralBody(_ u: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let first = u.first else { return false }
         if first == 0x76 || first == 0x56 {  // "v" / "V": IPvFuture = "v" 1*HEXDIG "." 1*( unreserved / sub-delims / ":" )
             var i = u.index(after: u.startIndex)
@@ -91,13 +92,12 @@ public enum HostHeader {
             }
             return true
         }
-        return isValidIPv6(s)
+        return isValidIPv6(u)
     }
 
     /// RFC 3986 §3.2.2 `IPv6address`: up to eight 16-bit hex groups, at most one `::`,
     /// optionally ending in a dotted IPv4 address that counts as two groups.
-    static func isValidIPv6(_ s: Substring) -> Bool {
-        let u = s.utf8
+    static func isValidIPv6(_ u: UnsafeBufferPointer<UInt8>) -> Bool {
         var groups = 0
         var sawDoubleColon = false
         var i = u.startIndex
@@ -116,7 +116,7 @@ public enum HostHeader {
             while i < u.endIndex, ASCII.isHexDigit(u[i]) { hexDigits += 1; u.formIndex(after: &i) }
             if i < u.endIndex, u[i] == ASCII.dot {
                 // Embedded IPv4 must be the last element.
-                guard isValidIPv4(Substring(u[groupStart...])) else { return false }
+                guard isValidIPv4(UnsafeBufferPointer(rebasing: u[groupStart...])) else { return false }
                 groups += 2
                 i = u.endIndex
                 break
@@ -137,12 +137,12 @@ public enum HostHeader {
     }
 
     /// RFC 3986 `IPv4address`: four decimal octets 0–255 without leading zeros.
-    static func isValidIPv4(_ s: Substring) -> Bool {
+    static func isValidIPv4(_ s: UnsafeBufferPointer<UInt8>) -> Bool {
         var octets = 0
         var digits = 0
         var value = 0
         var leadingZero = false
-        for byte in s.utf8 {
+        for byte in s {
             if byte == ASCII.dot {
                 guard digits > 0 else { return false }
                 octets += 1

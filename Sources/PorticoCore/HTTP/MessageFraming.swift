@@ -105,18 +105,26 @@ enum FieldSyntax {
     /// because a lenient downstream parser could read them as a different field.
     @inline(__always)
     static func isValidName(_ name: String) -> Bool {
-        var any = false
-        for byte in name.utf8 {
-            guard ASCII.isTokenChar(byte) else { return false }
-            any = true
+        ASCII.withBytes(name) { bytes in
+            guard !bytes.isEmpty else { return false }
+            for byte in bytes where !ASCII.isTokenChar(byte) { return false }
+            return true
         }
-        return any
     }
 
     /// RFC 9110 §5.5 / RFC 9112 §5: CR, LF, NUL and other controls except HTAB are invalid.
     @inline(__always)
     static func isValidValue(_ value: String) -> Bool {
-        for byte in value.utf8 where ASCII.isInvalidFieldValueByte(byte) { return false }
-        return true
+        ASCII.withBytes(value) { bytes in
+            // Branch-free accumulation lets the optimiser vectorise the loop.
+            var acc: UInt8 = 0
+            for byte in bytes {
+                let control: UInt8 = byte < 0x20 ? 1 : 0
+                let tab: UInt8 = byte == ASCII.tab ? 1 : 0
+                let del: UInt8 = byte == 0x7F ? 1 : 0
+                acc |= (control & ~tab) | del
+            }
+            return acc == 0
+        }
     }
 }

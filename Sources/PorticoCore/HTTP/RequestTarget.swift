@@ -17,16 +17,16 @@ public struct RequestTarget: Sendable, Equatable {
         case asterisk
     }
 
-    public var form: Form
+    public private(set) var form: Form
     /// `http` or `https` (as received, any case) for absolute-form; `nil` otherwise.
-    public var scheme: Substring?
+    public private(set) var scheme: Substring?
     /// The authority for absolute- and authority-form; `nil` otherwise.
-    public var authority: Substring?
+    public private(set) var authority: Substring?
     /// The path to route on, never empty: `"/"` for an absolute-form target without a path
     /// and for authority-form, `"*"` for asterisk-form.
-    public var path: Substring
+    public private(set) var path: Substring
     /// The query without its leading `?`, or `nil` when there is no `?`.
-    public var query: Substring?
+    public private(set) var query: Substring?
 
     public init(form: Form, scheme: Substring? = nil, authority: Substring? = nil, path: Substring, query: Substring? = nil) {
         self.form = form
@@ -60,55 +60,114 @@ public struct RequestTarget: Sendable, Equatable {
     /// `RequestValidator`, not here. A fragment (`#…`, never valid in a request-target,
     /// RFC 9112 §3.2) is cut from the path or query it trails.
     public static func parse(_ target: Substring) -> RequestTarget? {
-        let u = target.utf8
-        guard let first = u.first else { return nil }
-        if first == ASCII.slash {
-            let (path, query) = splitPathQuery(target)
+        guard let o = ASCII.withBytes(target, { scan($0) }) else { return nil }
+        switch o.form {
+        case .origin, .absolute:
+            let query = o.queryStart >= 0 ? ASCII.slice(target, o.queryStart, o.queryEnd) : nil
+            let scheme = o.form == .absolute ? ASCII.slice(target, 0, o.schemeEnd) : nil
+            let authority = o.form == .absolute ? ASCII.slice(target, o.schemeEnd + 3, o.pathStart) : nil
+            if o.pathStart == o.pathEnd {  // absolute-form with an empty path means "/"
+                return RequestTarget(form: o.form, scheme: scheme, authority: authority, path: "/", query: query)
+            }
             return RequestTarget(
-                form: .origin, scheme: nil, authority: nil, path: path, query: query,
-                pathAndQuery: target[path.startIndex..<(query?.endIndex ?? path.endIndex)]
+                form: o.form, scheme: scheme, authority: authority,
+                path: ASCII.slice(target, o.pathStart, o.pathEnd), query: query,
+                pathAndQuery: ASCII.slice(target, o.pathStart, o.queryStart >= 0 ? o.queryEnd : o.pathEnd)
             )
+        case .asterisk:
+            return RequestTarget(form: .asterisk, path: target)
+        case .authority:
+            return RequestTarget(form: .authority, authority: target, path: "/")
+        }
+    }
+
+    /// Byte offsets found by `scan`; `queryStart` is -1 when there is no `?`.
+    private struct Offsets {
+        var form: Form
+        var schemeEnd = 0
+        var pathStart = 0
+        var pathEnd = 0
+        var queryStart = -1
+        var queryEnd = -1
+    }
+
+    /// The allocation-free, pointer-based classification behind `parse`.
+    private static func scan(_ b: UnsafeBufferPointer<UInt8>) -> Offsets? {
+        let n = b.count
+        guard n > 0 else { return nil }
+        let first = b[0]
+        if first == ASCII.slash {
+            var o = Offsets(form: .origin)
+            splitPathQuery(b, from: 0, into: &o)
+            return o
         }
         if first == ASCII.asterisk {
-            guard u.count == 1 else { return nil }
-            return RequestTarget(form: .asterisk, path: target)
+            return n == 1 ? Offsets(form: .asterisk) : nil
         }
         // absolute-form: scheme "://" authority path-abempty [ "?" query ]
-        var i = u.startIndex
-        while i < u.endIndex, ASCII.isAlpha(u[i]) || ASCII.isDigit(u[i]) || u[i] == 0x2B || u[i] == 0x2D || u[i] == ASCII.dot {
-            u.formIndex(after: &i)
+        var i = 0
+        while i < n, ASCII.isAlpha(b[i]) || ASCII.isDigit(b[i]) || b[i] == 0x2B || b[i] == 0x2D || b[i] == ASCII.dot {
+            i += 1
         }
-        if i < u.endIndex, u[i] == ASCII.colon, ASCII.isAlpha(first), hasDoubleSlash(u, after: i) {
-            let scheme = Substring(u[u.startIndex..<i])
+        if ASCII.isAlpha(first), i + 2 < n, b[i] == ASCII.colon, b[i + 1] == ASCII.slash, b[i + 2] == ASCII.slash {
+            let scheme = UnsafeBufferPointer(rebasing: b[0..<i])
             guard isHTTPScheme(scheme) else { return nil }
-            let authorityStart = u.index(i, offsetBy: 3)
+            let authorityStart = i + 3
             var end = authorityStart
-            while end < u.endIndex, u[end] != ASCII.slash, u[end] != ASCII.question, u[end] != ASCII.hash {
-                if u[end] == ASCII.at { return nil }  // userinfo
-                u.formIndex(after: &end)
+            while end < n, b[end] != ASCII.slash, b[end] != ASCII.question, b[end] != ASCII.hash {
+                if b[end] == ASCII.at { return nil }  // userinfo
+                end += 1
             }
-            let authority = Substring(u[authorityStart..<end])
-            guard HostHeader.isValid(authority) else { return nil }
-            let (path, query) = splitPathQuery(Substring(u[end...]))
-            if path.isEmpty {
-                return RequestTarget(form: .absolute, scheme: scheme, authority: authority, path: "/", query: query)
-            }
-            return RequestTarget(
-                form: .absolute, scheme: scheme, authority: authority, path: path, query: query,
-                pathAndQuery: target[path.startIndex..<(query?.endIndex ?? path.endIndex)]
-            )
+            let authority = UnsafeBufferPointer(rebasing: b[authorityStart..<end])
+            guard HostHeader.hostLength(of: authority) > 0 else { return nil }
+            var o = Offsets(form: .absolute, schemeEnd: i)
+            splitPathQuery(b, from: end, into: &o)
+            return o
         }
         // authority-form: uri-host ":" port (port required, RFC 9112 §3.2.3).
-        guard HostHeader.isValid(target), let host = HostHeader.normalizedHost(target),
-              host.endIndex < target.endIndex
-        else { return nil }
-        return RequestTarget(form: .authority, authority: target, path: "/")
+        let hostLength = HostHeader.hostLength(of: b)
+        guard hostLength > 0, hostLength < n else { return nil }
+        return Offsets(form: .authority)
+    }
+
+    /// `http` or `https`, any case (RFC 9110 §4.2.3: schemes are case-insensitive).
+    private static func isHTTPScheme(_ s: UnsafeBufferPointer<UInt8>) -> Bool {
+        let c = s.count
+        guard c == 4 || c == 5 else { return false }
+        guard ASCII.lower(s[0]) == 0x68, ASCII.lower(s[1]) == 0x74, ASCII.lower(s[2]) == 0x74,
+              ASCII.lower(s[3]) == 0x70
+        else { return false }
+        return c == 4 || ASCII.lower(s[4]) == 0x73
+    }
+
+    /// Splits `path?query#fragment` starting at `start`, dropping any fragment.
+    private static func splitPathQuery(_ b: UnsafeBufferPointer<UInt8>, from start: Int, into o: inout Offsets) {
+        let n = b.count
+        o.pathStart = start
+        var i = start
+        while i < n, b[i] != ASCII.question, b[i] != ASCII.hash { i += 1 }
+        o.pathEnd = i
+        guard i < n, b[i] == ASCII.question else { return }
+        o.queryStart = i + 1
+        var q = i + 1
+        while q < n, b[q] != ASCII.hash { q += 1 }
+        o.queryEnd = q
     }
 
     /// Convenience for `HTTPRequestHead.uri`.
     @inlinable
     public static func parse(_ target: String) -> RequestTarget? {
         parse(target[...])
+    }
+
+    /// The host to route on (`RouteTable.firstMatch(host:)`), port removed: the
+    /// absolute-form authority when there is one, since RFC 9112 §3.2.2 says it replaces
+    /// Host, else the `Host` field value (`HTTPHeaders.first(name: "host")`). `nil` when
+    /// neither is present (HTTP/1.0) or the value is not a valid host. No allocation.
+    public func routingHost(hostField: String?) -> Substring? {
+        if form == .absolute, let authority { return HostHeader.normalizedHost(authority) }
+        guard let hostField else { return nil }
+        return HostHeader.normalizedHost(hostField[...])
     }
 
     /// Splits `path?query#fragment` at the first `?`, dropping any fragment.
@@ -128,16 +187,5 @@ public struct RequestTarget: Sendable, Equatable {
             u.formIndex(after: &i)
         }
         return (s, nil)
-    }
-
-    private static func hasDoubleSlash(_ u: Substring.UTF8View, after colon: Substring.UTF8View.Index) -> Bool {
-        guard let s1 = u.index(colon, offsetBy: 1, limitedBy: u.endIndex), s1 < u.endIndex, u[s1] == ASCII.slash,
-              let s2 = u.index(colon, offsetBy: 2, limitedBy: u.endIndex), s2 < u.endIndex, u[s2] == ASCII.slash
-        else { return false }
-        return true
-    }
-
-    private static func isHTTPScheme(_ scheme: Substring) -> Bool {
-        ASCII.equalsIgnoringCase(scheme.utf8, "http".utf8) || ASCII.equalsIgnoringCase(scheme.utf8, "https".utf8)
     }
 }

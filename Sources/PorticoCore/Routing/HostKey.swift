@@ -14,20 +14,20 @@ struct HostKey: Hashable, Sendable {
 
     func hash(into hasher: inout Hasher) {
         // Feed lower-cased bytes eight at a time: fewer Hasher rounds than one per byte.
-        var word: UInt64 = 0
-        var shift: UInt64 = 0
-        var count = 0
-        for byte in bytes.utf8 {
-            word |= UInt64(ASCII.lower(byte)) << shift
-            shift += 8
-            count += 1
-            if shift == 64 {
-                hasher.combine(word)
-                word = 0
-                shift = 0
+        ASCII.withBytes(bytes) { buffer in
+            var word: UInt64 = 0
+            var shift: UInt64 = 0
+            for byte in buffer {
+                word |= UInt64(ASCII.lower(byte)) << shift
+                shift += 8
+                if shift == 64 {
+                    hasher.combine(word)
+                    word = 0
+                    shift = 0
+                }
             }
+            hasher.combine(word)
+            hasher.combine(buffer.count)
         }
-        hasher.combine(word)
-        hasher.combine(count)
     }
 }
