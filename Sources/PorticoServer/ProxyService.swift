@@ -1,4 +1,5 @@
 import Logging
+import NIOCore
 import PorticoCore
 import ServiceLifecycle
 
@@ -17,10 +18,16 @@ public struct ProxyService: Service {
 
     public func run() async throws {
         let addresses = try await self.server.start()
-        self.onStart(addresses.map { "\($0)" })
+        self.onStart(addresses.map(Self.describe))
         // Wait for a shutdown signal; task cancellation also ends up here.
         try? await gracefulShutdown()
         await self.server.shutdown()
+    }
+
+    /// `127.0.0.1:8080` or `[::1]:8080` (NIO's own description adds the family and host name).
+    static func describe(_ address: SocketAddress) -> String {
+        guard let ip = address.ipAddress, let port = address.port else { return "\(address)" }
+        return ip.contains(":") ? "[\(ip)]:\(port)" : "\(ip):\(port)"
     }
 
     /// Runs `server` until SIGTERM/SIGINT.

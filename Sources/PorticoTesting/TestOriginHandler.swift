@@ -13,6 +13,8 @@ final class TestOriginHandler: ChannelInboundHandler, RemovableChannelHandler {
         var head: HTTPRequestHead
         var body: [UInt8] = []
         var digest = BodyDigest()
+        /// Answered at the head (`X-Test-Respond-Early`), before the body was read.
+        var answeredEarly = false
     }
 
     /// A generated body being written as writability allows.
@@ -45,6 +47,17 @@ final class TestOriginHandler: ChannelInboundHandler, RemovableChannelHandler {
         switch unwrapInboundIn(data) {
         case .head(let head):
             inFlight = InFlight(head: head)
+            if head.headers.contains(name: "x-test-respond-early") {
+                // Answer before reading the body (RFC 9110 §15.5.14 allows it), then keep
+                // reading and dropping the body so the connection stays usable, as nginx does.
+                inFlight?.answeredEarly = true
+                var response = HTTPResponseHead(version: .http1_1, status: .ok)
+                response.headers.add(name: "Content-Length", value: "5")
+                context.write(wrapOutboundOut(.head(response)), promise: nil)
+                context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: "early")))), promise: nil)
+                context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+                return
+            }
             if head.headers[canonicalForm: "expect"].contains(where: { $0.lowercased() == "100-continue" }) {
                 context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .continue))), promise: nil)
             }
@@ -71,6 +84,7 @@ final class TestOriginHandler: ChannelInboundHandler, RemovableChannelHandler {
             )
             requestsOnConnection += 1
             record(recorded)
+            if request.answeredEarly { return }
             let isHead = request.head.method == .HEAD
             perform(behavior(recorded), for: recorded, isHead: isHead, keepAlive: request.head.isKeepAlive, context: context)
         }

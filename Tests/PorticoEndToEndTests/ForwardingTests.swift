@@ -173,6 +173,29 @@ import Testing
         try await origin.stop()
     }
 
+    @Test func earlyUpstreamAnswerKeepsBothConnectionsAlive() async throws {
+        // The origin answers at the head and then reads the body (as nginx does for
+        // `return 200`). Portico keeps forwarding the body, so nothing is closed.
+        let origin = try await TestOrigin.start()
+        let proxy = try await ProxyFixture.start(origins: [origin]) { $0.workers = 1 }
+        let client = try await proxy.connect()
+        let body = String(repeating: "x", count: 256 * 1024)
+        for _ in 0..<3 {
+            try await client.send("POST /early HTTP/1.1\r\nHost: a\r\nX-Test-Respond-Early: 1\r\nContent-Length: \(body.utf8.count)\r\n\r\n")
+            try await client.send(body)
+            let response = try await client.readResponse()
+            #expect(response.status == 200)
+            #expect(response.bodyString == "early")
+            #expect(!response.closesConnection)
+        }
+        #expect(try await client.roundTrip(get("/after")).status == 200)
+        #expect(origin.connectionCount == 1)
+        #expect(origin.requests().prefix(3).allSatisfy { $0.bodyByteCount == body.utf8.count })
+        await client.close()
+        await proxy.stop()
+        try await origin.stop()
+    }
+
     @Test func stalePooledConnectionIsRetriedOnAFreshOne() async throws {
         // The origin answers the first request of each connection and silently drops
         // the connection on the second, like a server whose keep-alive timer fired.

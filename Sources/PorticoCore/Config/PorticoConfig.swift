@@ -10,8 +10,9 @@ public struct PorticoConfig: Sendable, Equatable {
     public var routes: [RouteConfig]
     /// Event-loop threads. `nil` means one per core (`System.coreCount`).
     public var workers: Int?
-    /// The value of the `Server` header on responses Portico generates or forwards,
-    /// or `nil` to send none (upstream `Server` headers are passed through unchanged).
+    /// The value of the `Server` header on responses Portico generates itself (fixed
+    /// responses, redirects, errors), or `nil` to send none. Forwarded responses keep
+    /// the upstream's `Server` header unchanged.
     public var serverHeader: String?
     public var timeouts: TimeoutsConfig
     public var limits: LimitsConfig

@@ -151,8 +151,13 @@ extension DownstreamHandler {
                 upstream.write(.end(trailers))
                 exchange.requestForwardedComplete = true
                 self.upstreamNeedsFlush = true
-                if !self.inReadCycle {
+                if !self.inReadCycle || exchange.responseComplete {
                     self.flushUpstreamIfNeeded()
+                }
+                if exchange.responseComplete {
+                    // The origin answered early; the body has now been sent in full.
+                    self.releaseUpstream(of: exchange)
+                    self.exchangeFinished()
                 }
             }
         case .discard:

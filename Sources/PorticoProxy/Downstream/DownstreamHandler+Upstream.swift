@@ -161,24 +161,36 @@ extension DownstreamHandler: UpstreamResponseReceiver {
 
     func upstreamDidReceiveEnd(_ trailers: HTTPHeaders?) {
         guard let exchange = self.exchange, self.context != nil else { return }
-        if let upstream = exchange.upstream {
-            exchange.upstream = nil
+        if exchange.requestComplete {
             // Return the connection before writing the end, so a pipelined next request
             // can already reuse it.
-            if exchange.requestForwardedComplete && exchange.upstreamKeepAlive, let group = exchange.group {
-                self.worker.pool.release(upstream, keepalive: group.keepalive)
-            } else {
-                upstream.detach()
-                upstream.close()
-            }
-        }
-        if !exchange.requestComplete {
-            // The origin answered before the whole body arrived; we cannot tell where
-            // the next request would start without reading it all, so close.
-            exchange.closeAfterResponse = true
+            self.releaseUpstream(of: exchange)
+        } else if exchange.upstreamKeepAlive, exchange.bodyTarget == .upstream, exchange.upstream != nil {
+            // The origin answered before the whole request body arrived (RFC 9110
+            // §15.5.14 allows it). Keep forwarding the rest, as HAProxy does: the origin
+            // reads and drops it, and both connections stay reusable. The upstream
+            // connection is released when the request end has been sent.
+        } else {
+            // The origin will not read the rest: drop it here, keep the client connection.
+            self.abandonUpstream(exchange)
             exchange.bodyTarget = .discard
         }
         self.finishResponse(exchange, trailers: trailers)
+    }
+
+    /// Hands the exchange's upstream connection back to the pool if it can carry
+    /// another request (request fully sent, response complete, keep-alive), else closes it.
+    func releaseUpstream(of exchange: Exchange) {
+        guard let upstream = exchange.upstream else { return }
+        exchange.upstream = nil
+        if exchange.requestForwardedComplete && exchange.upstreamKeepAlive && upstream.responseComplete,
+            let group = exchange.group
+        {
+            self.worker.pool.release(upstream, keepalive: group.keepalive)
+        } else {
+            upstream.detach()
+            upstream.close()
+        }
     }
 
     func upstreamDidCompleteRead() {
@@ -189,6 +201,12 @@ extension DownstreamHandler: UpstreamResponseReceiver {
         guard let exchange = self.exchange, let upstream = exchange.upstream else { return }
         exchange.upstream = nil
         upstream.close()
+        if exchange.responseComplete {
+            // The response is already complete; the origin just stopped taking the
+            // rest of the request body. Drop it here instead.
+            exchange.bodyTarget = .discard
+            return
+        }
         if exchange.responseStarted {
             // Bytes already reached the client: the only honest signal left is to
             // close without completing the message (RFC 9112 §8).
@@ -208,7 +226,7 @@ extension DownstreamHandler: UpstreamResponseReceiver {
         }
     }
 
-    private func abandonUpstream(_ exchange: Exchange) {
+    func abandonUpstream(_ exchange: Exchange) {
         if let upstream = exchange.upstream {
             exchange.upstream = nil
             upstream.detach()

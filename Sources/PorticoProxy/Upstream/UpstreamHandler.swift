@@ -152,9 +152,9 @@ final class UpstreamHandler: ChannelDuplexHandler {
     // MARK: Inbound
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard let receiver = self.receiver else {
-            // An idle pooled connection must not receive anything (RFC 9112 §9.3:
-            // unsolicited data means it cannot be reused).
+        guard let receiver = self.receiver, !self.sawResponseEnd else {
+            // Nothing may arrive between responses (RFC 9112 §9.3: unsolicited data
+            // means the connection cannot be reused).
             self.close()
             return
         }

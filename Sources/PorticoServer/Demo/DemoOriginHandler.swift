@@ -14,6 +14,8 @@ final class DemoOriginHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var request: HTTPRequestHead?
     private var body = ByteBuffer()
     private var bodyTooLarge = false
+    /// Request body bytes seen, counted but not kept (for `/upload`).
+    private var bodyByteCount = 0
     static let streamChunk = ByteBuffer(repeating: UInt8(ascii: "x"), count: 64 << 10)
 
     /// Bytes of a `/bytes` response still to write (written while the channel is writable),
@@ -29,10 +31,12 @@ final class DemoOriginHandler: ChannelInboundHandler, RemovableChannelHandler {
             request = head
             body.clear()
             bodyTooLarge = false
+            bodyByteCount = 0
             if head.headers[canonicalForm: "expect"].contains(where: { $0.lowercased() == "100-continue" }) {
                 context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .continue))), promise: nil)
             }
         case .body(var chunk):
+            bodyByteCount += chunk.readableBytes
             if body.readableBytes + chunk.readableBytes > Self.maxEchoBytes { bodyTooLarge = true } else { body.writeBuffer(&chunk) }
         case .end:
             guard let head = request else { return }
@@ -78,6 +82,8 @@ final class DemoOriginHandler: ChannelInboundHandler, RemovableChannelHandler {
             remainingStreamBytes = head.method == .HEAD ? 0 : count
             streamKeepAlive = head.isKeepAlive
             pumpBytes(context: context)
+        case "/upload":
+            respond(.ok, "\(name) received \(bodyByteCount) bytes\n", head: head, context: context)
         case "/echo":
             if bodyTooLarge {
                 respond(.payloadTooLarge, "echo body limit is \(Self.maxEchoBytes) bytes\n", head: head, context: context)
