@@ -22,9 +22,8 @@ final class ConnectionPool {
 
     /// The idle connection used most recently for `server`, if any is still open.
     func takeIdle(for server: HostPort) -> UpstreamHandler? {
-        guard var stack = self.idle[server], !stack.isEmpty else { return nil }
-        defer { self.idle[server] = stack }
-        while let candidate = stack.popLast() {
+        // Mutate the stored array in place (no copy-on-write per request).
+        while let candidate = self.idle[server]?.popLast() {
             if !candidate.isClosed {
                 return candidate
             }
@@ -90,25 +89,20 @@ final class ConnectionPool {
             connection.close()
             return
         }
-        var stack = self.idle[connection.server] ?? []
-        guard stack.count < keepalive.maxIdlePerWorker else {
+        guard (self.idle[connection.server]?.count ?? 0) < keepalive.maxIdlePerWorker else {
             connection.close()
             return
         }
         connection.idleSince = .now()
         connection.poolIdleTimeout = TimeAmount(keepalive.idleTimeout)
-        stack.append(connection)
-        self.idle[connection.server] = stack
+        self.idle[connection.server, default: []].append(connection)
         self.startSweepingIfNeeded()
     }
 
     /// Called by a connection when its channel closes, idle or not.
     func connectionClosed(_ connection: UpstreamHandler) {
-        guard var stack = self.idle[connection.server],
-            let index = stack.firstIndex(where: { $0 === connection })
-        else { return }
-        stack.remove(at: index)
-        self.idle[connection.server] = stack
+        guard let index = self.idle[connection.server]?.firstIndex(where: { $0 === connection }) else { return }
+        self.idle[connection.server]?.remove(at: index)
     }
 
     var idleConnectionCount: Int {

@@ -105,8 +105,7 @@ final class UpstreamHandler: ChannelDuplexHandler {
         // body write; a stalled upload is bounded by the client body timeout.
         self.timerPurpose = .header
         self.timer?.arm(headerTimeout)
-        // The pool leaves reads enabled while idle; make sure one is outstanding.
-        self.context?.read()
+        // No read() here: reads stay enabled while the connection idles in the pool.
     }
 
     /// Unbinds from the request. Called before the connection goes back to the pool or is closed.
