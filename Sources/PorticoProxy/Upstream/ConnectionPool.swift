@@ -41,8 +41,7 @@ final class ConnectionPool {
         // The initializer runs on this same loop, so the handler never crosses threads.
         let boundHandler = NIOLoopBound(handler, eventLoop: self.eventLoop)
         let bootstrap = ClientBootstrap(group: self.eventLoop)
-            .connectTimeout(connectTimeout)
-            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
+            .connectTimeout(connectTimeout)  // TCP_NODELAY is on by default in ClientBootstrap
             .channelOption(
                 .recvAllocator,
                 value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 16 * 1024, maximum: 256 * 1024)
