@@ -18,7 +18,7 @@ struct CompiledRouteMatch: Sendable {
     }
 
     @inline(__always)
-    func matches(method: HTTPMethod, path requestPath: Substring, headers requestHeaders: HTTPHeaders) -> Bool {
+    func matches<Fields: RouteHeaderFields>(method: HTTPMethod, path requestPath: Substring, headers requestHeaders: Fields) -> Bool {
         if !methods.isEmpty, !methods.contains(method) { return false }
         if let path {
             // Byte equality: `Substring == String` would apply Unicode canonical
@@ -28,23 +28,11 @@ struct CompiledRouteMatch: Sendable {
             else { return false }
         }
         if let pathPrefix, !PathMatch.matchesPrefix(requestPath, prefix: pathPrefix) { return false }
-        for condition in headers where !Self.headerMatches(condition, requestHeaders) {
+        // Some field named `condition.name` is present and, when a value is required,
+        // one such field's value equals it exactly.
+        for condition in headers where !requestHeaders.hasField(named: condition.name, value: condition.value) {
             return false
         }
         return true
-    }
-
-    /// Some field named `condition.name` (case-insensitive, RFC 9110 §5.1) is present and,
-    /// when a value is required, one such field's value equals it exactly.
-    @inline(__always)
-    private static func headerMatches(_ condition: HeaderMatch, _ headers: HTTPHeaders) -> Bool {
-        let name = condition.name.utf8
-        for field in headers where ASCII.equalsIgnoringCase(field.name.utf8, name) {
-            guard let expected = condition.value else { return true }
-            if field.value.utf8.count == expected.utf8.count, field.value.utf8.elementsEqual(expected.utf8) {
-                return true
-            }
-        }
-        return false
     }
 }

@@ -58,7 +58,7 @@ public struct RouteTable: Sendable {
     ///     authority when there is one, RFC 9112 §3.2.2, else of Host), any case; `nil`
     ///     when the request has none (HTTP/1.0): then only host-agnostic routes can match.
     ///   - path: the path without the query (`RequestTarget.path`).
-    public func firstMatch(method: HTTPMethod, host: Substring?, path: Substring, headers: HTTPHeaders) -> Int? {
+    public func firstMatch<Fields: RouteHeaderFields>(method: HTTPMethod, host: Substring?, path: Substring, headers: Fields) -> Int? {
         var best = Int.max
         if let host {
             if let list = exactHosts[HostKey(host)] {
@@ -81,7 +81,7 @@ public struct RouteTable: Sendable {
     }
 
     @inline(__always)
-    private func scan(_ list: [Int], _ best: inout Int, _ method: HTTPMethod, _ path: Substring, _ headers: HTTPHeaders) {
+    private func scan<Fields: RouteHeaderFields>(_ list: [Int], _ best: inout Int, _ method: HTTPMethod, _ path: Substring, _ headers: Fields) {
         for index in list {
             if index >= best { return }
             if routes[index].matches(method: method, path: path, headers: headers) {

@@ -7,69 +7,56 @@ import Glibc
 #endif
 
 extension DownstreamHandler {
-    /// A new request head: validate, route, then answer locally or forward.
-    func startExchange(_ head: HTTPRequestHead) {
-        self.headStarted = false
-        self.requestCount += 1
+    /// A new, already validated request head: route it, then answer locally or forward.
+    func startExchange(_ head: ParsedRequestHead) {
         let snapshot = self.worker.snapshot
         let settings = snapshot.settings
-
-        let rejection = RequestValidator.validate(head, limits: settings.limits)
-        let framing = rejection == nil ? BodyFraming.of(head) : .none
         let exchange = Exchange(
             head: head,
-            framing: framing,
             startTime: .now(),
             wallClockSeconds: settings.accessLogEnabled ? Int(time(nil)) : 0
         )
         self.exchange = exchange
-        if exchange.hasBody {
-            self.timerPurpose = .body
-            self.timer?.arm(settings.clientBodyTimeout)
-        } else {
+        if exchange.requestComplete {
             self.timerPurpose = .none
             self.timer?.disarm()
-        }
-
-        if let rejection {
-            // Smuggling defence: a request we cannot frame exactly as the client did is
-            // never forwarded, and the connection is not reused (RFC 9112 §11.2).
-            exchange.closeAfterResponse = true
-            self.respondLocally(exchange, error: HTTPResponseStatus(statusCode: rejection.status))
-            return
+        } else {
+            self.timerPurpose = .body
+            self.timer?.arm(settings.clientBodyTimeout)
         }
         if !head.isKeepAlive || self.isQuiescing {
             exchange.closeAfterResponse = true
         }
-        if head.method == .CONNECT {
-            // Portico is a reverse proxy, not a forward proxy tunnel.
-            exchange.closeAfterResponse = true
-            self.respondLocally(exchange, error: .methodNotAllowed)
-            return
-        }
-        if head.headers.contains(name: "upgrade") {
-            // NIO's decoder stops parsing after an upgrade request; tunnels (WebSocket)
-            // are not supported yet, so answer normally and close afterwards.
+        if head.connection.contains(.upgrade) && head.fieldIndex(named: "upgrade") != nil {
+            // Upgrade tunnels (WebSocket) arrive with their own issue; answer the request
+            // normally, without the upgrade, and close afterwards.
             exchange.closeAfterResponse = true
         }
-        exchange.expectsContinue =
-            head.version.minor >= 1 && exchange.hasBody
-            && head.headers[canonicalForm: "expect"].contains { $0.lowercased() == "100-continue" }
 
-        guard let target = RequestTarget.parse(head.uri) else {
+        let target = head.bytes.withUnsafeReadableBytes { all in
+            String(decoding: UnsafeRawBufferPointer(rebasing: all[head.targetRange]), as: UTF8.self)
+        }
+        guard let parsedTarget = RequestTarget.parse(target) else {
             exchange.closeAfterResponse = true
             self.respondLocally(exchange, error: .badRequest)
             return
         }
-        let host = target.authority ?? head.headers.first(name: "host").map { Substring($0) }
-        exchange.host = host.map(String.init) ?? ""
-        let routingHost = host.flatMap(HostHeader.normalizedHost)
+        let hostValue: Substring?
+        if let authority = parsedTarget.authority {
+            hostValue = authority
+        } else if let index = head.hostFieldIndex {
+            hostValue = Substring(String(decoding: head.value(at: index), as: UTF8.self))
+        } else {
+            hostValue = nil
+        }
+        exchange.host = hostValue.map(String.init) ?? ""
+        let routingHost = hostValue.flatMap(HostHeader.normalizedHost)
         guard
             let routeIndex = snapshot.routeTable.firstMatch(
                 method: head.method,
                 host: routingHost,
-                path: target.path,
-                headers: head.headers
+                path: parsedTarget.path,
+                headers: head
             )
         else {
             self.respondLocally(exchange, error: .notFound)
@@ -77,88 +64,125 @@ extension DownstreamHandler {
         }
         let route = snapshot.routes[routeIndex]
         exchange.routeName = route.name
-        exchange.responseRules = route.responseHeaders
+        exchange.route = route
 
         switch route.action {
         case .respond(let status, let body, let contentType):
             self.respondLocally(exchange, status: status, body: body, contentType: contentType, location: nil)
         case .redirect(let status, let location):
-            self.respondLocally(
-                exchange,
-                status: status,
-                body: ByteBuffer(),
-                contentType: nil,
-                location: location
-            )
+            self.respondLocally(exchange, status: status, body: ByteBuffer(), contentType: nil, location: location)
         case .upstream(let groupIndex):
             guard groupIndex >= 0, groupIndex < snapshot.groups.count else {
                 self.respondLocally(exchange, error: .badGateway)
                 return
             }
             let group = snapshot.groups[groupIndex]
-            var path = target.originForm
-            if let prefix = route.stripPrefix {
-                path = Substring(PathRewrite.stripPrefix(prefix, from: path))
-            }
-            exchange.upstreamHead = UpstreamRequestBuilder.build(
-                .init(
-                    clientHead: head,
-                    framing: framing,
-                    clientAddress: self.clientAddress,
-                    scheme: self.scheme,
-                    forwardedHeaders: snapshot.settings.forwardedHeaders,
-                    requestedHost: exchange.host.isEmpty ? nil : exchange.host,
-                    target: String(path),
-                    preserveHost: route.preserveHost,
-                    upstreamHostHeader: group.servers.first?.hostHeader ?? "",
-                    rules: route.requestHeaders
-                )
-            )
             exchange.group = group
             exchange.serverIndex = group.nextServerIndex()
+            var newTarget: String?
+            if let prefix = route.stripPrefix {
+                newTarget = PathRewrite.stripPrefix(prefix, from: parsedTarget.originForm)
+            } else if parsedTarget.form == .absolute {
+                // RFC 9112 §3.2.2: origins get the origin form; the authority becomes Host.
+                newTarget = String(parsedTarget.originForm)
+            }
+            var hostOverride: String?
+            if !route.preserveHost {
+                hostOverride = group.servers[exchange.serverIndex % group.servers.count].hostHeader
+            } else if parsedTarget.authority != nil {
+                hostOverride = exchange.host
+            } else if head.hostFieldIndex == nil {
+                // HTTP/1.0 without Host: HTTP/1.1 upstreams require one (RFC 9112 §3.2).
+                hostOverride = group.servers[exchange.serverIndex % group.servers.count].hostHeader
+            }
+            var upstreamHead = ByteBuffer()
+            upstreamHead.reserveCapacity(head.bytes.readableBytes + 160)
+            WireHeadWriter.writeRequest(
+                head,
+                edits: .init(
+                    target: newTarget,
+                    host: hostOverride,
+                    forwardedHost: exchange.host.isEmpty ? nil : exchange.host,
+                    clientAddress: self.clientAddress,
+                    proto: self.scheme,
+                    rules: route.requestRules
+                ),
+                into: &upstreamHead
+            )
+            exchange.upstreamHead = upstreamHead
             self.forwardToUpstream(exchange)
         }
     }
 
-    func requestBody(_ buffer: ByteBuffer) {
-        guard let exchange = self.exchange else { return }
+    /// Takes the current request's body bytes from `inbound` and sends them where they go.
+    func consumeRequestBody(_ exchange: Exchange) {
         if self.timerPurpose == .body {
             self.timer?.arm(self.settings.clientBodyTimeout)
         }
+        let bytes: ByteBuffer
+        var ended = false
+        switch exchange.requestBody {
+        case .none:
+            return
+        case .contentLength(let remaining):
+            let take = min(remaining, self.inbound.readableBytes)
+            bytes = self.inbound.readSlice(length: take)!
+            if take == remaining {
+                exchange.requestBody = .none
+                ended = true
+            } else {
+                exchange.requestBody = .contentLength(remaining: remaining - take)
+            }
+        case .chunked(var scanner):
+            exchange.requestBody = .none  // keep the scanner uniquely referenced while it mutates
+            let (raw, event) = scanner.scanRaw(&self.inbound)
+            switch event {
+            case .needMoreData, .data:
+                exchange.requestBody = .chunked(scanner)
+            case .end:
+                ended = true
+            case .error:
+                self.malformedRequestBody(exchange)
+                return
+            }
+            bytes = raw
+        }
         switch exchange.bodyTarget {
         case .upstream:
-            guard let upstream = exchange.upstream else { return }
-            exchange.bodyBytesForwarded += buffer.readableBytes
-            upstream.write(.body(.byteBuffer(buffer)))
-            self.upstreamNeedsFlush = true
-            if !upstream.isWritable {
-                // Flush now so the writability change can come; reads pause until then.
-                self.flushUpstreamIfNeeded()
+            if let upstream = exchange.upstream, bytes.readableBytes > 0 {
+                exchange.bodyBytesForwarded += bytes.readableBytes
+                upstream.write(bytes)
+                self.upstreamNeedsFlush = true
+                if !upstream.isWritable {
+                    // Flush now so the writability change can come; reads pause until then.
+                    self.flushUpstreamIfNeeded()
+                }
             }
         case .discard, .queue:
             break
         }
+        if ended {
+            self.requestEnded(exchange)
+        }
     }
 
-    func requestEnd(_ trailers: HTTPHeaders?) {
-        guard let exchange = self.exchange else { return }
+    /// The whole request body has been read.
+    private func requestEnded(_ exchange: Exchange) {
         exchange.requestComplete = true
         self.timerPurpose = .none
         self.timer?.disarm()
         switch exchange.bodyTarget {
         case .upstream:
-            if let upstream = exchange.upstream {
-                upstream.write(.end(trailers))
-                exchange.requestForwardedComplete = true
-                self.upstreamNeedsFlush = true
-                if !self.inReadCycle || exchange.responseComplete {
-                    self.flushUpstreamIfNeeded()
-                }
-                if exchange.responseComplete {
-                    // The origin answered early; the body has now been sent in full.
-                    self.releaseUpstream(of: exchange)
-                    self.exchangeFinished()
-                }
+            guard exchange.upstream != nil else { return }
+            exchange.requestForwardedComplete = true
+            self.upstreamNeedsFlush = true
+            if !self.inReadCycle || exchange.responseComplete {
+                self.flushUpstreamIfNeeded()
+            }
+            if exchange.responseComplete {
+                // The origin answered early; the body has now been sent in full.
+                self.releaseUpstream(of: exchange)
+                self.exchangeFinished()
             }
         case .discard:
             if exchange.responseComplete {
@@ -169,19 +193,60 @@ extension DownstreamHandler {
         }
     }
 
+    /// The request body's chunked framing is invalid: whatever went upstream is
+    /// abandoned, and the client learns why if nothing was sent yet (RFC 9112 §7.1).
+    private func malformedRequestBody(_ exchange: Exchange) {
+        if let upstream = exchange.upstream {
+            exchange.upstream = nil
+            upstream.detach()
+            upstream.close()
+        }
+        exchange.closeAfterResponse = true
+        exchange.bodyTarget = .discard
+        self.inbound.clear()
+        if exchange.responseStarted {
+            self.context?.close(promise: nil)
+        } else {
+            exchange.requestComplete = true
+            self.respondLocally(exchange, error: .badRequest)
+        }
+    }
+
     /// Answers an unparseable or timed-out request head and closes the connection.
     func rejectMalformed(status: HTTPResponseStatus) {
-        let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: "-")
-        let exchange = Exchange(
-            head: head,
-            framing: .none,
-            startTime: .now(),
-            wallClockSeconds: self.settings.accessLogEnabled ? Int(time(nil)) : 0
+        self.inbound.clear()
+        self.isClosing = true
+        self.timer?.cancel()
+        guard let context = self.context else { return }
+        let requestID = self.worker.requestIDs.next().description
+        let body = ErrorPage.body(status: Int(status.code), requestID: requestID)
+        var out = ByteBuffer()
+        LocalResponseWriter.write(
+            status: status,
+            body: ByteBuffer(string: body),
+            contentType: "text/plain; charset=utf-8",
+            location: nil,
+            requestID: requestID,
+            serverHeader: self.settings.serverHeader,
+            date: self.worker.httpDate(),
+            rules: nil,
+            connection: .close,
+            includeBody: true,
+            into: &out
         )
-        exchange.requestComplete = true
-        exchange.closeAfterResponse = true
-        self.exchange = exchange
-        self.pending.removeAll()
-        self.respondLocally(exchange, error: status)
+        if let log = self.worker.accessLog {
+            log.log(
+                AccessLogRecord(
+                    timestamp: Int(time(nil)), client: self.clientAddress, method: "-", target: "-",
+                    version: "-", host: "", status: Int(status.code), bytesSent: body.utf8.count,
+                    duration: .zero, upstreamAddress: nil, upstreamDuration: nil, requestID: requestID,
+                    route: "", userAgent: "", referer: ""
+                )
+            )
+        }
+        let channel = context.channel
+        let written = context.eventLoop.makePromise(of: Void.self)
+        context.writeAndFlush(self.wrapOutboundOut(out), promise: written)
+        written.futureResult.whenComplete { _ in channel.close(promise: nil) }
     }
 }

@@ -29,10 +29,8 @@ extension DownstreamHandler {
             exchange.bodyTarget = .discard
             // Reading and dropping a large or open-ended body only to keep the connection
             // is not worth it; a client waiting for 100-continue will not send it at all.
-            switch exchange.framing {
-            case .contentLength(let length) where length <= 64 * 1024 && !exchange.expectsContinue:
-                break
-            case .none:
+            switch exchange.requestBody {
+            case .contentLength(let remaining) where remaining <= 64 * 1024 && !exchange.expectsContinue:
                 break
             default:
                 exchange.closeAfterResponse = true
@@ -41,61 +39,49 @@ extension DownstreamHandler {
         if self.isQuiescing {
             exchange.closeAfterResponse = true
         }
-        var headers = HTTPHeaders()
-        if let server = self.settings.serverHeader {
-            headers.add(name: "server", value: server)
-        }
-        headers.add(name: "date", value: self.worker.httpDate())
-        if let contentType, body.readableBytes > 0 || status.code >= 400 {
-            headers.add(name: "content-type", value: contentType)
-        }
-        headers.add(name: "content-length", value: String(body.readableBytes))
-        if let location {
-            headers.add(name: "location", value: location)
-        }
-        if status.code >= 400, let requestID = exchange.requestID {
-            headers.add(name: "x-request-id", value: requestID)
-        }
-        exchange.responseRules.apply(to: &headers)
-        if exchange.closeAfterResponse {
-            headers.replaceOrAdd(name: "connection", value: "close")
-        } else if exchange.head.version.minor == 0 {
-            headers.replaceOrAdd(name: "connection", value: "keep-alive")
-        }
-        var head = HTTPResponseHead(version: .http1_1, status: status)
-        head.headers = headers
+        let connection: WireHeadWriter.ConnectionHeader =
+            exchange.closeAfterResponse ? .close : (exchange.version.minor == 0 ? .keepAlive : .none)
+        var out = ByteBuffer()
+        LocalResponseWriter.write(
+            status: status,
+            body: body,
+            contentType: contentType,
+            location: location,
+            requestID: status.code >= 400 ? exchange.requestID : nil,
+            serverHeader: self.settings.serverHeader,
+            date: self.worker.httpDate(),
+            rules: exchange.route?.responseHeaders,
+            connection: connection,
+            includeBody: exchange.method != .HEAD,
+            into: &out
+        )
         exchange.status = Int(status.code)
+        exchange.bytesSent = exchange.method == .HEAD ? 0 : body.readableBytes
         exchange.responseStarted = true
-        context.write(self.wrapOutboundOut(.head(head)), promise: nil)
-        if exchange.head.method != .HEAD && body.readableBytes > 0 {
-            exchange.bytesSent = body.readableBytes
-            context.write(self.wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
-        }
-        self.finishResponse(exchange, trailers: nil)
+        context.write(self.wrapOutboundOut(out), promise: nil)
+        self.finishResponse(exchange)
     }
 
-    /// Writes the response's end, logs the request, then closes the connection or
-    /// moves on to the next request.
-    func finishResponse(_ exchange: Exchange, trailers: HTTPHeaders?) {
+    /// The response is complete on the wire: log it, then close or move on to the next request.
+    func finishResponse(_ exchange: Exchange) {
         exchange.responseComplete = true
         self.logAccess(exchange)
         guard let context = self.context else { return }
         if exchange.closeAfterResponse {
             self.isClosing = true
-            self.pending.removeAll()
+            self.inbound.clear()
             self.timer?.cancel()
             // Close only once the last bytes are written: closing earlier would drop them.
             let channel = context.channel
-            let written = context.eventLoop.makePromise(of: Void.self)
-            context.writeAndFlush(self.wrapOutboundOut(.end(trailers)), promise: written)
-            written.futureResult.whenComplete { _ in channel.close(promise: nil) }
+            let flushed = context.eventLoop.makePromise(of: Void.self)
+            context.writeAndFlush(self.wrapOutboundOut(ByteBuffer()), promise: flushed)
+            flushed.futureResult.whenComplete { _ in channel.close(promise: nil) }
             return
         }
-        context.write(self.wrapOutboundOut(.end(trailers)), promise: nil)
         if exchange.requestComplete {
             self.exchangeFinished()
         } else {
-            // Keep reading (and dropping) the rest of the request body.
+            // Keep reading the rest of the request body (forwarded or dropped).
             self.timerPurpose = .body
             self.timer?.arm(self.settings.clientBodyTimeout)
             self.resumeReadingIfPossible()
@@ -107,8 +93,8 @@ extension DownstreamHandler {
     func exchangeFinished() {
         self.exchange = nil
         self.armIdleTimer()
-        if !self.pending.isEmpty {
-            self.processPending()
+        if self.inbound.readableBytes > 0 {
+            self.processInbound()
         } else {
             self.resumeReadingIfPossible()
         }
@@ -127,24 +113,82 @@ extension DownstreamHandler {
 
     func logAccess(_ exchange: Exchange) {
         guard let log = self.worker.accessLog else { return }
-        let now = NIODeadline.now()
+        let head = exchange.head
+        func field(_ name: StaticString) -> String {
+            head.fieldIndex(named: name).map { String(decoding: head.value(at: $0), as: UTF8.self) } ?? ""
+        }
         let record = AccessLogRecord(
             timestamp: exchange.wallClockSeconds,
             client: self.clientAddress,
-            method: exchange.head.method.rawValue,
-            target: exchange.head.uri,
-            version: exchange.head.version.description,
+            method: exchange.method.rawValue,
+            target: head.target,
+            version: exchange.version.description,
             host: exchange.host,
             status: exchange.status,
             bytesSent: exchange.bytesSent,
-            duration: now - exchange.startTime,
+            duration: .now() - exchange.startTime,
             upstreamAddress: exchange.upstreamAddress,
             upstreamDuration: exchange.upstreamDuration,
             requestID: self.requestID(for: exchange),
             route: exchange.routeName,
-            userAgent: exchange.head.headers.first(name: "user-agent") ?? "",
-            referer: exchange.head.headers.first(name: "referer") ?? ""
+            userAgent: field("user-agent"),
+            referer: field("referer")
         )
         log.log(record)
+    }
+}
+
+/// Serialises responses Portico generates itself.
+enum LocalResponseWriter {
+    static func write(
+        status: HTTPResponseStatus,
+        body: ByteBuffer,
+        contentType: String?,
+        location: String?,
+        requestID: String?,
+        serverHeader: String?,
+        date: String,
+        rules: HeaderRules?,
+        connection: WireHeadWriter.ConnectionHeader,
+        includeBody: Bool,
+        into out: inout ByteBuffer
+    ) {
+        var headers = HTTPHeaders()
+        if let serverHeader {
+            headers.add(name: "Server", value: serverHeader)
+        }
+        headers.add(name: "Date", value: date)
+        if let contentType, body.readableBytes > 0 || status.code >= 400 {
+            headers.add(name: "Content-Type", value: contentType)
+        }
+        headers.add(name: "Content-Length", value: String(body.readableBytes))
+        if let location {
+            headers.add(name: "Location", value: location)
+        }
+        if let requestID {
+            headers.add(name: "X-Request-ID", value: requestID)
+        }
+        rules?.apply(to: &headers)
+        switch connection {
+        case .none: break
+        case .close: headers.replaceOrAdd(name: "Connection", value: "close")
+        case .keepAlive: headers.replaceOrAdd(name: "Connection", value: "keep-alive")
+        }
+        out.writeStaticString("HTTP/1.1 ")
+        out.writeString(String(status.code))
+        out.writeStaticString(" ")
+        out.writeString(status.reasonPhrase)
+        out.writeStaticString("\r\n")
+        for (name, value) in headers {
+            out.writeString(name)
+            out.writeStaticString(": ")
+            out.writeString(value)
+            out.writeStaticString("\r\n")
+        }
+        out.writeStaticString("\r\n")
+        if includeBody && body.readableBytes > 0 {
+            var body = body
+            out.writeBuffer(&body)
+        }
     }
 }

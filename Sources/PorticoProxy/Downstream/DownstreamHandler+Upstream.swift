@@ -8,8 +8,7 @@ import PorticoCore
 /// - a failed TCP connect is always retried on the group's next server, once per server;
 /// - a pooled connection that closes before any response byte, when the request has
 ///   no body, is retried once on a fresh connection (the server closed the idle
-///   connection while we were reusing it: RFC 9112 §9.3.1 allows retrying such
-///   idempotent-by-construction cases);
+///   connection while we were reusing it, RFC 9112 §9.3.1);
 /// - nothing is retried after a response byte went to the client.
 extension DownstreamHandler: UpstreamResponseReceiver {
     func forwardToUpstream(_ exchange: Exchange) {
@@ -45,29 +44,24 @@ extension DownstreamHandler: UpstreamResponseReceiver {
         exchange.upstreamStart = .now()
         connection.attach(
             to: self,
+            requestMethod: exchange.method,
             headerTimeout: settings.upstreamHeaderTimeout,
             idleTimeout: settings.upstreamIdleTimeout
         )
-        connection.write(.head(head))
+        connection.write(head)
         exchange.bodyTarget = .upstream
         if exchange.requestComplete {
-            // A bodyless request retried on a fresh connection: its end was already seen.
-            connection.write(.end(nil))
             exchange.requestForwardedComplete = true
         } else if exchange.expectsContinue {
             // RFC 9110 §10.1.1: tell the client to send the body now that it has
             // somewhere to go.
-            self.context?.writeAndFlush(
-                self.wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .continue))),
-                promise: nil
-            )
+            self.context?.writeAndFlush(self.wrapOutboundOut(ByteBuffer(staticString: "HTTP/1.1 100 Continue\r\n\r\n")), promise: nil)
         }
         self.upstreamNeedsFlush = true
         if self.inReadCycle {
-            return  // flushed at channelReadComplete; queued parts were not needed
+            return  // processInbound goes on with the body and flushes at the end of the read
         }
-        self.processPending()
-        self.flushUpstreamIfNeeded()
+        self.processInbound()
     }
 
     /// An attempt failed before the response started: retry if that is safe, else answer 502/504.
@@ -98,7 +92,9 @@ extension DownstreamHandler: UpstreamResponseReceiver {
         exchange.bodyTarget = .discard
         let status: HTTPResponseStatus = failure == .headerTimeout ? .gatewayTimeout : .badGateway
         self.respondLocally(exchange, error: status)
-        self.processPending()
+        if !self.isClosing {
+            self.processInbound()
+        }
     }
 
     // MARK: UpstreamResponseReceiver
@@ -107,75 +103,125 @@ extension DownstreamHandler: UpstreamResponseReceiver {
         self.context?.channel.isWritable ?? false
     }
 
-    func upstreamDidReceiveHead(_ head: HTTPResponseHead) {
+    func upstreamDidReceiveHead(_ head: ParsedResponseHead, framing: ResponseFraming) {
         guard let exchange = self.exchange, !exchange.responseStarted, let context = self.context else { return }
-        if head.status.code < 200 {
+        if head.status < 200 {
             // 100 Continue is answered by Portico itself; other 1xx (103 Early Hints)
             // go to HTTP/1.1 clients (RFC 9110 §15.2: not to HTTP/1.0 clients).
-            if head.status != .continue && exchange.head.version.minor >= 1 {
-                var informational = HTTPResponseHead(version: .http1_1, status: head.status)
-                informational.headers = head.headers
-                context.write(self.wrapOutboundOut(.head(informational)), promise: nil)
+            if head.status != 100 && exchange.version.minor >= 1 {
+                var out = ByteBuffer()
+                WireHeadWriter.writeResponse(
+                    head, framing: .asReceived, connection: .none, rules: CompiledHeaderRules.none, into: &out
+                )
+                context.write(self.wrapOutboundOut(out), promise: nil)
             }
-            return
-        }
-        if let reason = ResponseValidator.validate(head, requestMethod: exchange.head.method) {
-            // Never pass on a response we would frame differently from the origin.
-            _ = reason
-            self.abandonUpstream(exchange)
-            exchange.bodyTarget = .discard
-            self.respondLocally(exchange, error: .badGateway)
-            self.processPending()
             return
         }
         if let start = exchange.upstreamStart {
             exchange.upstreamDuration = .now() - start
         }
-        exchange.upstreamKeepAlive = head.isKeepAlive
-        if head.status == .switchingProtocols {
-            // Upgrade was stripped from the request, so a 101 is a protocol violation.
-            self.abandonUpstream(exchange)
-            exchange.closeAfterResponse = true
-            self.respondLocally(exchange, error: .badGateway)
-            return
+        exchange.upstreamKeepAlive = exchange.upstream?.responseKeepAlive ?? false
+
+        // How the body travels to the client (RFC 9112 §6.3, §7).
+        let clientSpeaks11 = exchange.version.minor >= 1
+        var clientFraming = WireHeadWriter.ClientFraming.asReceived
+        switch framing {
+        case .none, .contentLength:
+            exchange.responseBody = .passThrough
+            if framing == .none, exchange.method == .HEAD, head.fieldIndex(named: "transfer-encoding") != nil,
+                head.fieldIndex(named: "content-length") == nil
+            {
+                clientFraming = .chunked  // mirror what a GET would have said
+            }
+        case .chunked:
+            if clientSpeaks11 {
+                exchange.responseBody = .passThrough
+                clientFraming = .chunked
+            } else {
+                exchange.responseBody = .dechunk(ChunkedScanner(mode: .decode))
+                clientFraming = .untilClose
+            }
+        case .untilClose:
+            if clientSpeaks11 {
+                exchange.responseBody = .encodeChunks
+                clientFraming = .chunked
+            } else {
+                exchange.responseBody = .passThrough
+                clientFraming = .untilClose
+            }
         }
-        let output = ClientResponseBuilder.build(
-            upstream: head,
-            requestMethod: exchange.head.method,
-            clientVersion: exchange.head.version,
-            closeConnection: exchange.closeAfterResponse,
-            rules: exchange.responseRules,
-            forwardedHeaders: self.settings.forwardedHeaders
+        if clientFraming == .untilClose {
+            exchange.closeAfterResponse = true
+        }
+        let connection: WireHeadWriter.ConnectionHeader =
+            exchange.closeAfterResponse ? .close : (clientSpeaks11 ? .none : .keepAlive)
+        var out = ByteBuffer()
+        out.reserveCapacity(head.bytes.readableBytes + 64)
+        WireHeadWriter.writeResponse(
+            head,
+            framing: clientFraming,
+            connection: connection,
+            rules: exchange.route?.responseRules ?? .none,
+            into: &out
         )
-        exchange.closeAfterResponse = output.closeConnection
-        exchange.status = Int(head.status.code)
+        exchange.status = head.status
         exchange.responseStarted = true
-        context.write(self.wrapOutboundOut(.head(output.head)), promise: nil)
+        context.write(self.wrapOutboundOut(out), promise: nil)
     }
 
-    func upstreamDidReceiveBody(_ buffer: ByteBuffer) {
+    func upstreamDidReceiveBody(_ bytes: ByteBuffer) {
         guard let exchange = self.exchange, let context = self.context else { return }
-        exchange.bytesSent += buffer.readableBytes
-        context.write(self.wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+        switch exchange.responseBody {
+        case .passThrough:
+            exchange.bytesSent += bytes.readableBytes
+            context.write(self.wrapOutboundOut(bytes), promise: nil)
+        case .dechunk(var scanner):
+            exchange.responseBody = .passThrough  // keep the scanner uniquely referenced
+            var input = bytes
+            decoding: while true {
+                switch scanner.scan(&input) {
+                case .data(let data):
+                    exchange.bytesSent += data.readableBytes
+                    context.write(self.wrapOutboundOut(data), promise: nil)
+                case .needMoreData, .end, .error:
+                    // The upstream handler validated the framing already.
+                    break decoding
+                }
+            }
+            exchange.responseBody = .dechunk(scanner)
+        case .encodeChunks:
+            guard bytes.readableBytes > 0 else { return }
+            exchange.bytesSent += bytes.readableBytes
+            var size = ByteBuffer()
+            size.writeString(String(bytes.readableBytes, radix: 16))
+            size.writeStaticString("\r\n")
+            context.write(self.wrapOutboundOut(size), promise: nil)
+            context.write(self.wrapOutboundOut(bytes), promise: nil)
+            context.write(self.wrapOutboundOut(ByteBuffer(staticString: "\r\n")), promise: nil)
+        }
     }
 
-    func upstreamDidReceiveEnd(_ trailers: HTTPHeaders?) {
-        guard let exchange = self.exchange, self.context != nil else { return }
+    func upstreamDidReceiveEnd() {
+        guard let exchange = self.exchange, let context = self.context else { return }
+        if case .encodeChunks = exchange.responseBody {
+            context.write(self.wrapOutboundOut(ByteBuffer(staticString: "0\r\n\r\n")), promise: nil)
+        }
+        exchange.upstreamKeepAlive = exchange.upstream?.responseKeepAlive ?? false
         if exchange.requestComplete {
-            // Return the connection before writing the end, so a pipelined next request
-            // can already reuse it.
+            // Return the connection before finishing, so a pipelined next request can
+            // already reuse it.
             self.releaseUpstream(of: exchange)
         } else if exchange.upstreamKeepAlive, exchange.bodyTarget == .upstream, exchange.upstream != nil {
             // The origin answered before the whole request body arrived (RFC 9110
             // §15.5.14 allows it). Keep forwarding the rest, as HAProxy does: the origin
             // reads and drops it, and both connections stay reusable. The upstream
-            // connection is released when the request end has been sent.
+            // connection is released when the request body has been sent.
         } else {
             // The origin will not read the rest: drop it here, keep the client connection.
             self.abandonUpstream(exchange)
             exchange.bodyTarget = .discard
         }
-        self.finishResponse(exchange, trailers: trailers)
+        self.finishResponse(exchange)
     }
 
     /// Hands the exchange's upstream connection back to the pool if it can carry
@@ -183,7 +229,7 @@ extension DownstreamHandler: UpstreamResponseReceiver {
     func releaseUpstream(of exchange: Exchange) {
         guard let upstream = exchange.upstream else { return }
         exchange.upstream = nil
-        if exchange.requestForwardedComplete && exchange.upstreamKeepAlive && upstream.responseComplete,
+        if exchange.requestForwardedComplete && upstream.responseKeepAlive && upstream.responseComplete,
             let group = exchange.group
         {
             self.worker.pool.release(upstream, keepalive: group.keepalive)

@@ -2,23 +2,23 @@ import NIOCore
 import NIOHTTP1
 import PorticoCore
 
-/// Serves one client connection: reads requests, routes them, forwards them to an
-/// upstream connection on the same event loop (or answers locally), and streams the
-/// responses back in order.
+/// Serves one client connection: parses requests with Portico's own strict HTTP/1.1
+/// parser, routes them, forwards them as bytes to an upstream connection on the same
+/// event loop (or answers locally), and streams the responses back in order.
 ///
-/// Requests on a connection are handled one at a time. Reading continues while a
-/// response is in flight (so a keep-alive connection costs no extra `epoll_ctl`
-/// calls per request); only when a pipelined request actually arrives early is it
-/// queued and reading paused until the current response ends (RFC 9112 §9.3.2:
-/// responses in request order). Backpressure runs both ways: a slow upstream stops
-/// client reads, a slow client stops upstream reads.
+/// It is the only handler of the connection: bytes in, bytes out. Request heads are
+/// parsed into offsets over the received bytes; the upstream head is written from
+/// those bytes plus edits; bodies pass as buffer slices (chunked framing validated on
+/// the way). Requests on a connection are handled one at a time; bytes of a pipelined
+/// next request wait in `inbound` (RFC 9112 §9.3.2: responses in request order), and
+/// reading pauses only while such bytes wait. Backpressure runs both ways.
 ///
 /// This file holds connection-level events; request handling, the upstream relay and
 /// response writing live in the `DownstreamHandler+*.swift` extensions.
 final class DownstreamHandler: ChannelDuplexHandler {
-    typealias InboundIn = HTTPServerRequestPart
-    typealias OutboundIn = HTTPServerResponsePart
-    typealias OutboundOut = HTTPServerResponsePart
+    typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     let worker: ProxyWorker
     /// The scheme clients use on this listener, for `X-Forwarded-Proto`.
@@ -30,18 +30,21 @@ final class DownstreamHandler: ChannelDuplexHandler {
 
     /// The request being answered, if any.
     var exchange: Exchange?
-    /// Parts that arrived before they could be handled (pipelined requests, or body
-    /// parts while an upstream connection is being established).
-    var pending = CircularBuffer<HTTPServerRequestPart>(initialCapacity: 4)
+    /// Received bytes not handled yet: a partial head, body bytes waiting for an
+    /// upstream connection, or a pipelined next request.
+    var inbound = ByteBuffer()
+    var headParser: HTTP1RequestHeadParser
     /// A `read()` was held back because reads are paused.
     var heldRead = false
     var inReadCycle = false
     var upstreamNeedsFlush = false
-    /// Bytes of a new request head have arrived (drives the 408 header timeout).
-    var headStarted = false
     var isQuiescing = false
     var isClosing = false
-    var requestCount = 0
+    /// `processInbound` is running (it can be re-entered through an upstream attach).
+    var isProcessingInbound = false
+
+    /// Pipelined bytes beyond this are not read until the current response is done.
+    static let maxBufferedPipelineBytes = 64 * 1024
 
     enum ClientTimerPurpose {
         case none
@@ -54,6 +57,7 @@ final class DownstreamHandler: ChannelDuplexHandler {
     init(worker: ProxyWorker, scheme: ForwardedHeaders.Proto = .http) {
         self.worker = worker
         self.scheme = scheme
+        self.headParser = HTTP1RequestHeadParser(limits: worker.snapshot.settings.limits)
     }
 
     var settings: ProxySettings { self.worker.snapshot.settings }
@@ -111,7 +115,7 @@ final class DownstreamHandler: ChannelDuplexHandler {
                 self.logAccess(exchange)
             }
         }
-        self.pending.removeAll()
+        self.inbound = ByteBuffer()
         context.fireChannelInactive()
     }
 
@@ -119,12 +123,17 @@ final class DownstreamHandler: ChannelDuplexHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         self.inReadCycle = true
-        let part = self.unwrapInboundIn(data)
-        if self.shouldQueue(part) {
-            self.pending.append(part)
-            return
+        var bytes = self.unwrapInboundIn(data)
+        if self.exchange == nil && self.inbound.readableBytes == 0 && self.timerPurpose == .awaitingHead {
+            // The first bytes of a new request: the slow-client (header) timeout starts.
+            self.timer?.arm(self.settings.clientHeaderTimeout)
         }
-        self.handle(part)
+        if self.inbound.readableBytes == 0 {
+            self.inbound = bytes
+        } else {
+            self.inbound.writeBuffer(&bytes)
+        }
+        self.processInbound()
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -134,36 +143,37 @@ final class DownstreamHandler: ChannelDuplexHandler {
         context.fireChannelReadComplete()
     }
 
-    func handle(_ part: HTTPServerRequestPart) {
-        switch part {
-        case .head(let head):
-            self.startExchange(head)
-        case .body(let buffer):
-            self.requestBody(buffer)
-        case .end(let trailers):
-            self.requestEnd(trailers)
-        }
-    }
-
-    /// Parts wait in `pending` when something earlier is still being handled: a queue
-    /// is already non-empty, the current request's upstream is not attached yet, or
-    /// the current request is complete and this is the next one (pipelining).
-    private func shouldQueue(_ part: HTTPServerRequestPart) -> Bool {
-        if !self.pending.isEmpty { return true }
-        guard let exchange = self.exchange else { return false }
-        if exchange.requestComplete { return true }
-        return exchange.bodyTarget == .queue
-    }
-
-    /// Handles queued parts for as long as they can be handled now.
-    func processPending() {
-        while let part = self.pending.first {
-            if let exchange = self.exchange {
-                if exchange.requestComplete || exchange.bodyTarget == .queue { break }
+    /// Handles buffered bytes for as long as they can be handled now: a new head when
+    /// idle, body bytes when they have somewhere to go.
+    func processInbound() {
+        // An attach or a finished exchange inside the loop may call back in here; the
+        // running loop re-reads all state on each turn, so the nested call can return.
+        guard !self.isProcessingInbound else { return }
+        self.isProcessingInbound = true
+        defer { self.isProcessingInbound = false }
+        while !self.isClosing {
+            guard let exchange = self.exchange else {
+                guard self.inbound.readableBytes > 0 else { break }
+                switch self.headParser.parse(&self.inbound) {
+                case .incomplete:
+                    break
+                case .invalid(let error):
+                    // Smuggling defence: a request we cannot frame exactly as the client
+                    // did is never forwarded, and the connection is not reused (RFC 9112 §11.2).
+                    self.rejectMalformed(status: HTTPResponseStatus(statusCode: error.status))
+                    return
+                case .complete(let head):
+                    self.headParser = HTTP1RequestHeadParser(limits: self.settings.limits)
+                    self.startExchange(head)
+                    continue
+                }
+                break
             }
-            self.pending.removeFirst()
-            self.handle(part)
-            if self.isClosing { return }
+            if exchange.requestComplete || exchange.bodyTarget == .queue {
+                break
+            }
+            guard self.inbound.readableBytes > 0 else { break }
+            self.consumeRequestBody(exchange)
         }
         self.flushUpstreamIfNeeded()
         self.resumeReadingIfPossible()
@@ -177,42 +187,8 @@ final class DownstreamHandler: ChannelDuplexHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        guard let parserError = error as? HTTPParserError else {
-            // I/O errors (reset by peer etc.) end in channelInactive.
-            context.close(promise: nil)
-            return
-        }
-        let status: HTTPResponseStatus
-        switch parserError {
-        case .headerOverflow: status = .requestHeaderFieldsTooLarge
-        case .invalidVersion: status = .httpVersionNotSupported
-        default: status = .badRequest
-        }
-        self.pending.removeAll()
-        guard let exchange = self.exchange else {
-            self.rejectMalformed(status: status)
-            return
-        }
-        if exchange.requestComplete {
-            // The bad bytes belong to a later (pipelined) request: finish the current
-            // response, then close.
-            exchange.closeAfterResponse = true
-            return
-        }
-        // The current request's body is malformed (bad chunk framing): whatever went
-        // upstream is abandoned, and the client learns why if nothing was sent yet.
-        if let upstream = exchange.upstream {
-            exchange.upstream = nil
-            upstream.detach()
-            upstream.close()
-        }
-        exchange.closeAfterResponse = true
-        exchange.bodyTarget = .discard
-        if exchange.responseStarted {
-            context.close(promise: nil)
-        } else {
-            self.respondLocally(exchange, error: status)
-        }
+        // I/O errors (reset by peer etc.); cleanup happens in channelInactive.
+        context.close(promise: nil)
     }
 
     // MARK: Outbound (read pacing)
@@ -226,8 +202,11 @@ final class DownstreamHandler: ChannelDuplexHandler {
     }
 
     var readsPaused: Bool {
-        if !self.pending.isEmpty { return true }
-        guard let exchange = self.exchange, !exchange.requestComplete else { return false }
+        guard let exchange = self.exchange else { return false }
+        if exchange.requestComplete {
+            // Only bytes of a pipelined next request can arrive; buffer a little, then wait.
+            return self.inbound.readableBytes >= Self.maxBufferedPipelineBytes
+        }
         switch exchange.bodyTarget {
         case .queue:
             return true
@@ -254,18 +233,12 @@ final class DownstreamHandler: ChannelDuplexHandler {
     // MARK: Timers
 
     func armIdleTimer() {
-        self.headStarted = false
         self.timerPurpose = .awaitingHead
-        self.timer?.arm(self.settings.clientIdleTimeout)
-    }
-
-    /// Called by `RequestHeadWatch` when bytes arrive; the first bytes of a new request
-    /// switch from the keep-alive idle timeout to the (shorter) header timeout.
-    func clientBytesArrived() {
-        guard self.exchange == nil, !self.headStarted else { return }
-        self.headStarted = true
-        self.timerPurpose = .awaitingHead
-        self.timer?.arm(self.settings.clientHeaderTimeout)
+        if self.inbound.readableBytes > 0 {
+            self.timer?.arm(self.settings.clientHeaderTimeout)
+        } else {
+            self.timer?.arm(self.settings.clientIdleTimeout)
+        }
     }
 
     private func clientTimerExpired() {
@@ -275,7 +248,7 @@ final class DownstreamHandler: ChannelDuplexHandler {
         case .none:
             return
         case .awaitingHead:
-            if self.headStarted && self.exchange == nil {
+            if self.exchange == nil && self.inbound.readableBytes > 0 {
                 // RFC 9110 §15.5.9: the client did not finish its request in time.
                 self.rejectMalformed(status: .requestTimeout)
             } else {
@@ -303,7 +276,7 @@ final class DownstreamHandler: ChannelDuplexHandler {
         self.isQuiescing = true
         if let exchange = self.exchange {
             exchange.closeAfterResponse = true
-        } else if !self.headStarted {
+        } else if self.inbound.readableBytes == 0 {
             self.context?.close(promise: nil)
         }
     }

@@ -7,9 +7,10 @@ import PorticoCore
 ///
 /// Owned by the `DownstreamHandler` of the connection; lives on its event loop.
 final class Exchange {
-    /// Where request body parts go as they arrive.
+    /// Where request body bytes go as they arrive.
     enum BodyTarget {
-        /// Held in the connection's pending queue until an upstream connection is attached.
+        /// Left unread in the connection's inbound buffer until an upstream connection
+        /// is attached (reads pause meanwhile).
         case queue
         /// Written to the attached upstream connection.
         case upstream
@@ -17,25 +18,46 @@ final class Exchange {
         case discard
     }
 
-    let head: HTTPRequestHead
+    /// How the rest of the request body is delimited on the client connection.
+    enum RequestBody {
+        case none
+        case contentLength(remaining: Int)
+        case chunked(ChunkedScanner)
+    }
+
+    /// How the response body is written to the client.
+    enum ResponseBody {
+        /// Bytes pass unchanged (Content-Length bodies, chunked to an HTTP/1.1 client,
+        /// close-delimited to an HTTP/1.0 client).
+        case passThrough
+        /// Chunked from the origin, to an HTTP/1.0 client: chunk framing removed.
+        case dechunk(ChunkedScanner)
+        /// Close-delimited from the origin, to an HTTP/1.1 client: chunk framing added.
+        case encodeChunks
+    }
+
+    let head: ParsedRequestHead
+    let method: HTTPMethod
+    let version: HTTPVersion
     let startTime: NIODeadline
     let wallClockSeconds: Int
-    let framing: BodyFraming
     var routeName = ""
     var host = ""
     var requestID: String?
 
     // Request side
     var requestComplete = false
+    var requestBody: RequestBody
     var bodyTarget: BodyTarget = .queue
-    var expectsContinue = false
+    var expectsContinue: Bool
 
     // Upstream side
     var group: UpstreamGroupRuntime?
     var serverIndex = 0
     var serversTried = 0
     var freshConnectionRetries = 0
-    var upstreamHead: HTTPRequestHead?
+    /// The complete upstream request head, kept for a retry on a fresh connection.
+    var upstreamHead: ByteBuffer?
     var upstream: UpstreamHandler?
     var upstreamAddress: String?
     var upstreamStart: NIODeadline?
@@ -43,29 +65,38 @@ final class Exchange {
     var upstreamKeepAlive = false
     var bodyBytesForwarded = 0
     var requestForwardedComplete = false
-    var responseRules = HeaderRules()
+    var route: CompiledRoute?
 
     // Response side
     var responseStarted = false
     var responseComplete = false
+    var responseBody: ResponseBody = .passThrough
     var status = 0
     var bytesSent = 0
     /// The connection closes after this response (client asked, HTTP/1.0 without
     /// keep-alive, unread request body, shutdown, or a framing we cannot continue after).
     var closeAfterResponse = false
 
-    init(head: HTTPRequestHead, framing: BodyFraming, startTime: NIODeadline, wallClockSeconds: Int) {
+    init(head: ParsedRequestHead, startTime: NIODeadline, wallClockSeconds: Int) {
         self.head = head
-        self.framing = framing
+        self.method = head.method
+        self.version = head.version
         self.startTime = startTime
         self.wallClockSeconds = wallClockSeconds
+        self.expectsContinue = head.expectsContinue
+        switch head.framing {
+        case .none, .contentLength(0):
+            self.requestBody = .none
+            self.requestComplete = true
+        case .contentLength(let length):
+            self.requestBody = .contentLength(remaining: length)
+        case .chunked:
+            self.requestBody = .chunked(ChunkedScanner(mode: .validate))
+        }
     }
 
     var hasBody: Bool {
-        switch self.framing {
-        case .none: return false
-        case .contentLength(let length): return length > 0
-        case .chunked: return true
-        }
+        if case .none = self.requestBody { return false }
+        return true
     }
 }

@@ -73,6 +73,9 @@ struct CompiledRoute: Sendable {
     let preserveHost: Bool
     let requestHeaders: HeaderRules
     let responseHeaders: HeaderRules
+    /// The same rules prepared for the wire writer.
+    let requestRules: CompiledHeaderRules
+    let responseRules: CompiledHeaderRules
 
     init(config: RouteConfig, groupIndexByName: [String: Int]) {
         self.name = config.name
@@ -94,6 +97,8 @@ struct CompiledRoute: Sendable {
         self.preserveHost = config.preserveHost
         self.requestHeaders = config.requestHeaders
         self.responseHeaders = config.responseHeaders
+        self.requestRules = CompiledHeaderRules(config.requestHeaders)
+        self.responseRules = CompiledHeaderRules(config.responseHeaders)
     }
 }
 

@@ -62,21 +62,12 @@ final class ConnectionPool {
         }
     }
 
-    /// The upstream pipeline: NIO's HTTP/1.1 request encoder and response decoder.
-    ///
-    /// Framing headers are set by the forwarder (it already knows how the body is
-    /// framed), and header validation is off because every header was validated
-    /// when it was parsed from the client or loaded from configuration.
-    /// Informational responses are forwarded so `103 Early Hints` reaches clients.
+    /// The upstream pipeline is a single handler: Portico's own HTTP/1.1 response
+    /// parser and raw-byte relay (no generic codec, no header objects).
     static func configureUpstreamPipeline(
         _ pipeline: ChannelPipeline.SynchronousOperations,
         handler: UpstreamHandler
     ) throws {
-        var encoderConfiguration = HTTPRequestEncoder.Configuration()
-        encoderConfiguration.automaticallySetFramingHeaders = false
-        let decoder = HTTPResponseDecoder(leftOverBytesStrategy: .dropBytes, informationalResponseStrategy: .forward)
-        try pipeline.addHandler(HTTPRequestEncoder(configuration: encoderConfiguration))
-        try pipeline.addHandler(ByteToMessageHandler(decoder))
         try pipeline.addHandler(handler)
     }
 

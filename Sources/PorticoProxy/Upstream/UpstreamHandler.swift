@@ -22,9 +22,12 @@ enum UpstreamFailure: Error, Equatable {
 /// What an upstream connection reports to the request it currently serves.
 /// Implemented by the downstream side; all calls happen on the shared event loop.
 protocol UpstreamResponseReceiver: AnyObject {
-    func upstreamDidReceiveHead(_ head: HTTPResponseHead)
-    func upstreamDidReceiveBody(_ buffer: ByteBuffer)
-    func upstreamDidReceiveEnd(_ trailers: HTTPHeaders?)
+    /// A response head: informational (1xx) ones may come before the final one.
+    /// `framing` is how the body is delimited on the upstream connection.
+    func upstreamDidReceiveHead(_ head: ParsedResponseHead, framing: ResponseFraming)
+    /// Raw body bytes as received (for a chunked body: with its chunk framing, validated).
+    func upstreamDidReceiveBody(_ bytes: ByteBuffer)
+    func upstreamDidReceiveEnd()
     func upstreamDidCompleteRead()
     func upstreamDidFail(_ failure: UpstreamFailure)
     func upstreamWritabilityDidChange(isWritable: Bool)
@@ -33,16 +36,18 @@ protocol UpstreamResponseReceiver: AnyObject {
     var downstreamIsWritable: Bool { get }
 }
 
-/// The last handler of an upstream (proxy → origin) connection's pipeline.
+/// The only handler of an upstream (proxy → origin) connection: it parses response
+/// heads with Portico's own strict parser, finds the end of each body by its framing
+/// (validating chunked framing as it passes), and relays raw bytes to the `receiver`
+/// (the client request being served). Requests are written as raw bytes too.
 ///
-/// It relays decoded response parts to the `receiver` (the client request being
-/// served), holds reads while the client cannot keep up, and enforces the upstream
-/// header and idle-read timeouts. Between requests it sits idle in a `ConnectionPool`
-/// with no receiver; anything arriving then (or a close) evicts it.
+/// It holds reads while the client cannot keep up, and enforces the upstream header
+/// and idle-read timeouts. Between requests it idles in a `ConnectionPool` with no
+/// receiver; anything arriving then (or a close) evicts it.
 final class UpstreamHandler: ChannelDuplexHandler {
-    typealias InboundIn = HTTPClientResponsePart
-    typealias OutboundIn = HTTPClientRequestPart
-    typealias OutboundOut = HTTPClientRequestPart
+    typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     let server: HostPort
     private(set) var context: ChannelHandlerContext?
@@ -54,15 +59,28 @@ final class UpstreamHandler: ChannelDuplexHandler {
     private(set) var isClosed = false
     /// How many requests this connection has carried (1 on its first use).
     private(set) var useCount = 0
-    /// Whether the current response's head has arrived.
-    private var sawResponseHead = false
-    private var sawResponseEnd = false
     private var headerTimeout: TimeAmount = .seconds(60)
     private var idleTimeout: TimeAmount = .seconds(60)
     /// Set by the pool while idle, for expiry sweeps.
     var idleSince: NIODeadline = .uptimeNanoseconds(0)
     /// The group's `keepalive.idle_timeout`, set by the pool while idle.
     var poolIdleTimeout: TimeAmount = .seconds(60)
+
+    private var requestMethod: HTTPMethod = .GET
+    private var phase: Phase = .idle
+    private var inbound = ByteBuffer()
+    private var parser = HTTP1ResponseHeadParser()
+    /// Whether the final response allows the connection to be reused.
+    private(set) var responseKeepAlive = false
+
+    private enum Phase {
+        case idle
+        case awaitingHead
+        case contentLength(remaining: Int)
+        case chunked(ChunkedScanner)
+        case untilClose
+        case complete
+    }
 
     private enum TimerPurpose {
         case none
@@ -93,19 +111,23 @@ final class UpstreamHandler: ChannelDuplexHandler {
 
     // MARK: Attaching to a request
 
-    /// Binds this connection to one request. `headerTimeout` starts once the request end is written.
-    func attach(to receiver: any UpstreamResponseReceiver, headerTimeout: TimeAmount, idleTimeout: TimeAmount) {
+    /// Binds this connection to one request. The header timeout runs from the request
+    /// head on and is pushed back by each body write.
+    func attach(
+        to receiver: any UpstreamResponseReceiver,
+        requestMethod: HTTPMethod,
+        headerTimeout: TimeAmount,
+        idleTimeout: TimeAmount
+    ) {
         self.receiver = receiver
+        self.requestMethod = requestMethod
         self.useCount += 1
-        self.sawResponseHead = false
-        self.sawResponseEnd = false
+        self.phase = .awaitingHead
+        self.responseKeepAlive = false
         self.headerTimeout = headerTimeout
         self.idleTimeout = idleTimeout
-        // The header timeout runs from the request head on and is pushed back by each
-        // body write; a stalled upload is bounded by the client body timeout.
         self.timerPurpose = .header
         self.timer?.arm(headerTimeout)
-        // No read() here: reads stay enabled while the connection idles in the pool.
     }
 
     /// Unbinds from the request. Called before the connection goes back to the pool or is closed.
@@ -113,20 +135,26 @@ final class UpstreamHandler: ChannelDuplexHandler {
         self.receiver = nil
         self.timerPurpose = .none
         self.timer?.disarm()
+        if case .complete = self.phase {
+            self.phase = .idle
+        }
     }
 
     /// Whether the response was read completely, so the connection can carry another request.
-    var responseComplete: Bool { self.sawResponseEnd }
+    var responseComplete: Bool {
+        if case .complete = self.phase { return true }
+        return false
+    }
 
     // MARK: Writing the request
 
-    func write(_ part: HTTPClientRequestPart) {
+    func write(_ bytes: ByteBuffer) {
         if self.timerPurpose == .header {
             // The response-head timeout counts from the last request byte sent, so a
             // long upload is not cut off (nginx: proxy_read_timeout after the send).
             self.timer?.arm(self.headerTimeout)
         }
-        self.context?.write(self.wrapOutboundOut(part), promise: nil)
+        self.context?.write(self.wrapOutboundOut(bytes), promise: nil)
     }
 
     func flush() {
@@ -151,34 +179,131 @@ final class UpstreamHandler: ChannelDuplexHandler {
     // MARK: Inbound
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard let receiver = self.receiver, !self.sawResponseEnd else {
+        var bytes = self.unwrapInboundIn(data)
+        guard self.receiver != nil else {
             // Nothing may arrive between responses (RFC 9112 §9.3: unsolicited data
             // means the connection cannot be reused).
             self.close()
             return
         }
-        switch self.unwrapInboundIn(data) {
-        case .head(let head):
-            if head.status.code < 200 && head.status != .switchingProtocols {
-                // Informational (1xx) responses: pass on, keep waiting for the final head.
-                receiver.upstreamDidReceiveHead(head)
+        if self.inbound.readableBytes == 0 {
+            self.inbound = bytes
+        } else {
+            self.inbound.writeBuffer(&bytes)
+        }
+        self.processInbound()
+    }
+
+    private func processInbound() {
+        while let receiver = self.receiver {
+            switch self.phase {
+            case .idle, .complete:
+                if self.inbound.readableBytes > 0 {
+                    // Bytes after the end of the response: the connection is out of sync.
+                    self.responseKeepAlive = false
+                    self.inbound.clear()
+                }
+                return
+            case .awaitingHead:
+                switch self.parser.parse(&self.inbound) {
+                case .incomplete:
+                    return
+                case .invalid(let error):
+                    self.fail(.malformedResponse(error.reason))
+                    return
+                case .complete(let head):
+                    self.parser = HTTP1ResponseHeadParser()
+                    if head.status < 200 {
+                        if head.status == 101 {
+                            self.fail(.malformedResponse("unexpected 101"))
+                            return
+                        }
+                        receiver.upstreamDidReceiveHead(head, framing: .none)
+                        continue  // the final response follows
+                    }
+                    guard let framing = head.framing(forRequestMethod: self.requestMethod) else {
+                        self.fail(.malformedResponse("unsupported transfer coding"))
+                        return
+                    }
+                    self.responseKeepAlive = head.isKeepAlive(forRequestMethod: self.requestMethod)
+                    self.timerPurpose = .idleRead
+                    self.timer?.arm(self.idleTimeout)
+                    switch framing {
+                    case .none, .contentLength(0):
+                        self.phase = .complete
+                        receiver.upstreamDidReceiveHead(head, framing: framing)
+                        self.finishResponse()
+                    case .contentLength(let length):
+                        self.phase = .contentLength(remaining: length)
+                        receiver.upstreamDidReceiveHead(head, framing: framing)
+                    case .chunked:
+                        self.phase = .chunked(ChunkedScanner(mode: .validate))
+                        receiver.upstreamDidReceiveHead(head, framing: framing)
+                    case .untilClose:
+                        self.phase = .untilClose
+                        receiver.upstreamDidReceiveHead(head, framing: framing)
+                    }
+                }
+            case .contentLength(let remaining):
+                let available = self.inbound.readableBytes
+                guard available > 0 else { return }
+                let take = min(available, remaining)
+                let slice = self.inbound.readSlice(length: take)!
+                self.timer?.arm(self.idleTimeout)
+                if take == remaining {
+                    self.phase = .complete
+                    receiver.upstreamDidReceiveBody(slice)
+                    self.finishResponse()
+                } else {
+                    self.phase = .contentLength(remaining: remaining - take)
+                    receiver.upstreamDidReceiveBody(slice)
+                    return
+                }
+            case .chunked(var scanner):
+                guard self.inbound.readableBytes > 0 else { return }
+                self.phase = .idle  // avoid a second copy of the scanner while it mutates
+                let (raw, event) = scanner.scanRaw(&self.inbound)
+                self.timer?.arm(self.idleTimeout)
+                switch event {
+                case .needMoreData, .data:
+                    self.phase = .chunked(scanner)
+                    receiver.upstreamDidReceiveBody(raw)
+                    return
+                case .end:
+                    self.phase = .complete
+                    receiver.upstreamDidReceiveBody(raw)
+                    self.finishResponse()
+                case .error(let error):
+                    self.fail(.malformedResponse("\(error)"))
+                    return
+                }
+            case .untilClose:
+                guard self.inbound.readableBytes > 0 else { return }
+                let all = self.inbound
+                self.inbound = ByteBuffer()
+                self.timer?.arm(self.idleTimeout)
+                receiver.upstreamDidReceiveBody(all)
                 return
             }
-            self.sawResponseHead = true
-            self.timerPurpose = .idleRead
-            self.timer?.arm(self.idleTimeout)
-            receiver.upstreamDidReceiveHead(head)
-        case .body(let buffer):
-            if self.timerPurpose == .idleRead {
-                self.timer?.arm(self.idleTimeout)
-            }
-            receiver.upstreamDidReceiveBody(buffer)
-        case .end(let trailers):
-            self.sawResponseEnd = true
-            self.timerPurpose = .none
-            self.timer?.disarm()
-            receiver.upstreamDidReceiveEnd(trailers)
         }
+    }
+
+    private func finishResponse() {
+        if self.inbound.readableBytes > 0 {
+            // Bytes beyond the end of the response: never reuse this connection.
+            self.responseKeepAlive = false
+        }
+        self.timerPurpose = .none
+        self.timer?.disarm()
+        self.receiver?.upstreamDidReceiveEnd()
+    }
+
+    private func fail(_ failure: UpstreamFailure) {
+        if let receiver = self.receiver {
+            self.receiver = nil
+            receiver.upstreamDidFail(failure)
+        }
+        self.close()
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -194,24 +319,33 @@ final class UpstreamHandler: ChannelDuplexHandler {
         self.isClosed = true
         self.timer?.cancel()
         if let receiver = self.receiver {
-            self.receiver = nil
-            receiver.upstreamDidFail(self.sawResponseHead ? .closedMidResponse : .closedBeforeResponse)
+            switch self.phase {
+            case .untilClose:
+                // RFC 9112 §6.3 item 8: the close ends a body without framing.
+                self.phase = .complete
+                self.responseKeepAlive = false
+                receiver.upstreamDidReceiveEnd()
+            case .awaitingHead:
+                self.receiver = nil
+                receiver.upstreamDidFail(.closedBeforeResponse)
+            case .contentLength, .chunked:
+                self.receiver = nil
+                receiver.upstreamDidFail(.closedMidResponse)
+            case .idle, .complete:
+                break
+            }
         }
         self.pool?.connectionClosed(self)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         let failure: UpstreamFailure
-        if error is HTTPParserError {
-            failure = .malformedResponse("\(error)")
+        if case .awaitingHead = self.phase {
+            failure = .closedBeforeResponse
         } else {
-            failure = self.sawResponseHead ? .closedMidResponse : .closedBeforeResponse
+            failure = .closedMidResponse
         }
-        if let receiver = self.receiver {
-            self.receiver = nil
-            receiver.upstreamDidFail(failure)
-        }
-        self.close()
+        self.fail(failure)
     }
 
     // MARK: Outbound
@@ -237,10 +371,6 @@ final class UpstreamHandler: ChannelDuplexHandler {
             failure = .idleTimeout
         }
         self.timerPurpose = .none
-        if let receiver = self.receiver {
-            self.receiver = nil
-            receiver.upstreamDidFail(failure)
-        }
-        self.close()
+        self.fail(failure)
     }
 }
