@@ -175,9 +175,17 @@ final class DownstreamHandler: ChannelDuplexHandler {
             guard self.inbound.readableBytes > 0 else { break }
             self.consumeRequestBody(exchange)
         }
+        if self.inbound.readableBytes == 0 && self.inbound.capacity > 0 {
+            // Do not keep the last receive buffer alive while the connection idles:
+            // that is most of an idle keep-alive connection's memory otherwise.
+            self.inbound = Self.emptyBuffer
+        }
         self.flushUpstreamIfNeeded()
         self.resumeReadingIfPossible()
     }
+
+    /// A shared zero-capacity buffer (no storage of its own per connection).
+    static let emptyBuffer = ByteBuffer()
 
     func flushUpstreamIfNeeded() {
         if self.upstreamNeedsFlush {

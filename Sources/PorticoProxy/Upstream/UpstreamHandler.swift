@@ -292,6 +292,9 @@ final class UpstreamHandler: ChannelDuplexHandler {
         if self.inbound.readableBytes > 0 {
             // Bytes beyond the end of the response: never reuse this connection.
             self.responseKeepAlive = false
+        } else {
+            // Release the receive buffer while the connection idles in the pool.
+            self.inbound = DownstreamHandler.emptyBuffer
         }
         self.timerPurpose = .none
         self.timer?.disarm()
