@@ -13,6 +13,11 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "portico", targets: ["portico"]),
+        // Libraries for the side packages (fuzzing, allocation benchmarks) that
+        // build against this one by path.
+        .library(name: "PorticoCore", targets: ["PorticoCore"]),
+        .library(name: "PorticoServer", targets: ["PorticoServer"]),
+        .library(name: "PorticoTesting", targets: ["PorticoTesting"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -80,7 +85,13 @@ let package = Package(
         ),
         .testTarget(
             name: "PorticoCoreTests",
-            dependencies: ["PorticoCore"],
+            dependencies: [
+                "PorticoCore",
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            // Raw HTTP heads read by WireHeadParserCorpusTests (not sources or resources).
+            exclude: ["WireCorpus"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

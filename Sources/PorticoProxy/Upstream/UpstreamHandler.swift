@@ -51,7 +51,10 @@ final class UpstreamHandler: ChannelDuplexHandler {
 
     let server: HostPort
     private(set) var context: ChannelHandlerContext?
-    private(set) weak var receiver: (any UpstreamResponseReceiver)?
+    /// Strong on purpose (a weak load on every event showed in profiles): the
+    /// reference is cleared on `detach()`, `close()` and failure, which every path
+    /// that ends an exchange goes through.
+    private(set) var receiver: (any UpstreamResponseReceiver)?
     private weak var pool: ConnectionPool?
     private var timer: LazyDeadlineTimer?
     private var timerPurpose: TimerPurpose = .none
