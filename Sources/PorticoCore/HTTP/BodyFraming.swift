@@ -29,7 +29,7 @@ public enum BodyFraming: Sendable, Equatable {
     /// removes every Content-Length and Transfer-Encoding field, then adds a single
     /// `content-length: N` or `transfer-encoding: chunked`. This collapses accepted
     /// duplicates (`Content-Length: 5, 5`, RFC 9112 §6.3 item 5) so the upstream never sees
-    /// a list, and it must run after `HopByHop.strip`, which removes Transfer-Encoding.
+    /// a list.
     /// A single, already canonical Content-Length field is left as it is (no work).
     public func apply(to headers: inout HTTPHeaders) {
         switch self {

@@ -42,8 +42,6 @@ struct ProxySettings: Sendable {
     /// Pre-validated `Server` value for generated responses, or nil.
     let serverHeader: String?
     let accessLogEnabled: Bool
-    /// `X-Forwarded-*` and `Via` editing, with the precomputed `Via` texts.
-    let forwardedHeaders = ForwardedHeaders()
 
     init(config: PorticoConfig) {
         let timeouts = config.timeouts
