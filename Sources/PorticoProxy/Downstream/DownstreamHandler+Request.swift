@@ -11,11 +11,17 @@ extension DownstreamHandler {
     func startExchange(_ head: ParsedRequestHead) {
         let snapshot = self.worker.snapshot
         let settings = snapshot.settings
-        let exchange = Exchange(
-            head: head,
-            startTime: .now(),
-            wallClockSeconds: settings.accessLogEnabled ? Int(time(nil)) : 0
-        )
+        let wallClock = settings.accessLogEnabled ? Int(time(nil)) : 0
+        let exchange: Exchange
+        var spare: Exchange?
+        swap(&spare, &self.spareExchange)  // move it out: a copy would defeat the uniqueness check
+        if isKnownUniquelyReferenced(&spare), let reusable = spare {
+            // Only reused when nothing else (e.g. a pending connect callback) holds it.
+            reusable.reset(head: head, startTime: .now(), wallClockSeconds: wallClock)
+            exchange = reusable
+        } else {
+            exchange = Exchange(head: head, startTime: .now(), wallClockSeconds: wallClock)
+        }
         self.exchange = exchange
         if exchange.requestComplete {
             self.timerPurpose = .none
@@ -95,8 +101,7 @@ extension DownstreamHandler {
                 // HTTP/1.0 without Host: HTTP/1.1 upstreams require one (RFC 9112 §3.2).
                 hostOverride = group.servers[exchange.serverIndex % group.servers.count].hostHeader
             }
-            var upstreamHead = ByteBuffer()
-            upstreamHead.reserveCapacity(head.bytes.readableBytes + 160)
+            var upstreamHead = ProxyWorker.take(&self.worker.requestHeadScratch)
             WireHeadWriter.writeRequest(
                 head,
                 edits: .init(
@@ -110,6 +115,7 @@ extension DownstreamHandler {
                 into: &upstreamHead
             )
             exchange.upstreamHead = upstreamHead
+            self.worker.requestHeadScratch = upstreamHead
             self.forwardToUpstream(exchange)
         }
     }

@@ -91,6 +91,7 @@ extension DownstreamHandler {
 
     /// Both the request and its response are complete: wait for the next request.
     func exchangeFinished() {
+        self.spareExchange = self.exchange
         self.exchange = nil
         self.armIdleTimer()
         if self.inbound.readableBytes > 0 {

@@ -155,8 +155,7 @@ extension DownstreamHandler: UpstreamResponseReceiver {
         }
         let connection: WireHeadWriter.ConnectionHeader =
             exchange.closeAfterResponse ? .close : (clientSpeaks11 ? .none : .keepAlive)
-        var out = ByteBuffer()
-        out.reserveCapacity(head.bytes.readableBytes + 64)
+        var out = ProxyWorker.take(&self.worker.responseHeadScratch)
         WireHeadWriter.writeResponse(
             head,
             framing: clientFraming,
@@ -167,6 +166,7 @@ extension DownstreamHandler: UpstreamResponseReceiver {
         exchange.status = head.status
         exchange.responseStarted = true
         context.write(self.wrapOutboundOut(out), promise: nil)
+        self.worker.responseHeadScratch = out
     }
 
     func upstreamDidReceiveBody(_ bytes: ByteBuffer) {

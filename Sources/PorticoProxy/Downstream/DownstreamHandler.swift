@@ -30,6 +30,8 @@ final class DownstreamHandler: ChannelDuplexHandler {
 
     /// The request being answered, if any.
     var exchange: Exchange?
+    /// The previous, finished exchange, reused for the next request when unreferenced.
+    var spareExchange: Exchange?
     /// Received bytes not handled yet: a partial head, body bytes waiting for an
     /// upstream connection, or a pipelined next request.
     var inbound = ByteBuffer()

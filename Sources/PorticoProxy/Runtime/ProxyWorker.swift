@@ -18,6 +18,13 @@ public final class ProxyWorker: @unchecked Sendable {
     private var connections: [ObjectIdentifier: DownstreamHandler] = [:]
     private(set) var isQuiescing = false
     private var dateCache = HTTPDateCache()
+    /// Reused buffers for writing heads: one for upstream request heads (the exchange
+    /// keeps its head until it ends, for a retry), one for client response heads. A head
+    /// is written and flushed before the loop handles anything else, so by the next use
+    /// the socket has released it and its storage is reused instead of allocating (if a
+    /// write were still pending, writing would copy, as it must).
+    var requestHeadScratch = ByteBuffer()
+    var responseHeadScratch = ByteBuffer()
     private var drainedPromise: EventLoopPromise<Void>?
 
     public init(eventLoop: any EventLoop, snapshot: RuntimeSnapshot, accessLogWriter: AccessLogWriter?) {
@@ -33,6 +40,15 @@ public final class ProxyWorker: @unchecked Sendable {
         self.eventLoop.execute {
             self.snapshot = snapshot
         }
+    }
+
+    /// Takes a scratch buffer out (leaving NIO's shared empty buffer in its place, so
+    /// the taken storage is uniquely referenced and writes do not copy), cleared.
+    static func take(_ scratch: inout ByteBuffer) -> ByteBuffer {
+        var buffer = ByteBuffer()
+        swap(&buffer, &scratch)
+        buffer.clear()
+        return buffer
     }
 
     /// The current `Date` header value, formatted once per second.
