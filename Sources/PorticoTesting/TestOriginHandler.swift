@@ -146,14 +146,15 @@ final class TestOriginHandler: ChannelInboundHandler, RemovableChannelHandler {
             provider.setSoLinger(linger(l_onoff: 1, l_linger: 0)).whenComplete { _ in
                 channel.close(promise: nil)
             }
-        case .closeMidBody(let declaredLength, let sentBytes):
+        case .closeMidBody(let declaredLength, let sentBytes), .stallMidBody(let declaredLength, let sentBytes):
             var head = HTTPResponseHead(version: .http1_1, status: .ok)
             head.headers.add(name: "Content-Length", value: "\(declaredLength)")
             context.write(wrapOutboundOut(.head(head)), promise: nil)
             let body = context.channel.allocator.buffer(bytes: GeneratedBody.bytes(count: sentBytes))
             let channel = context.channel
+            let closes = if case .closeMidBody = response { true } else { false }
             context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(body)))).whenComplete { _ in
-                channel.close(promise: nil)
+                if closes { channel.close(promise: nil) }
             }
         case .raw(let bytes):
             let channel = context.channel

@@ -77,6 +77,21 @@ import Testing
         try await origin.stop()
     }
 
+    @Test func stalledUpstreamBodyHitsIdleTimeoutAndClosesClient() async throws {
+        let origin = try await TestOrigin.start { _ in .stallMidBody(declaredLength: 1000, sentBytes: 300) }
+        let proxy = try await ProxyFixture.start(origins: [origin]) { $0.timeouts.upstreamIdle = .milliseconds(300) }
+        let client = try await proxy.connect()
+        try await client.send(get("/"))
+        // The head and 300 bytes arrive, then nothing: after the idle timeout Portico
+        // closes both connections rather than leave the client hanging.
+        await #expect(throws: RawHTTPClientError.self) {
+            _ = try await client.readResponse(timeout: .seconds(10))
+        }
+        #expect(await client.waitForClose(timeout: .seconds(5)))
+        await proxy.stop()
+        try await origin.stop()
+    }
+
     @Test func noRouteGives404() async throws {
         let origin = try await TestOrigin.start()
         let proxy = try await ProxyFixture.start(origins: [origin]) { config in
