@@ -37,30 +37,13 @@ enum WireHeadWriter {
             }
             out.writeStaticString(" HTTP/1.1\r\n")
 
-            var mergedForwardedFor = false
-            var mergedVia = false
-            let fieldsEnd = all.count - 2
-            var runStart = head.fields.first?.nameStart ?? fieldsEnd
-            for (index, slot) in head.fields.enumerated() {
-                let name = UnsafeBufferPointer(rebasing: bytes[slot.nameRange])
-                var disposition = FieldName.requestDisposition(name)
-                if disposition == .host {
-                    disposition = edits.host == nil && !rules.replacesHost ? .keep : .drop
-                }
-                if disposition == .keep,
-                    (!rules.dropped.isEmpty && FieldName.isListed(name, in: rules.dropped))
-                        || (!nominated.isEmpty && FieldName.isListed(name, in: nominated))
-                {
-                    disposition = .drop
-                }
-                guard disposition != .keep else { continue }
-                // Copy the run of unchanged lines before this one, skip this line.
-                out.writeBytes(UnsafeRawBufferPointer(rebasing: all[runStart..<slot.nameStart]))
-                runStart = index + 1 < head.fields.count ? head.fields[index + 1].nameStart : fieldsEnd
-                if disposition == .forwardedFor { mergedForwardedFor = true }
-                if disposition == .via { mergedVia = true }
+            let keepHost = edits.host == nil && !rules.replacesHost
+            let (mergedForwardedFor, mergedVia) = Self.copyFields(
+                of: head, all: all, rules: rules, nominated: nominated, into: &out
+            ) { name in
+                let disposition = FieldName.requestDisposition(name)
+                return disposition == .host ? (keepHost ? .keep : .drop) : disposition
             }
-            out.writeBytes(UnsafeRawBufferPointer(rebasing: all[runStart..<fieldsEnd]))
 
             if let host = edits.host, !rules.replacesHost {
                 Self.writeField("Host", host, into: &out)
@@ -128,24 +111,10 @@ enum WireHeadWriter {
             out.writeBytes(UnsafeRawBufferPointer(rebasing: all[head.reasonRange]))
             out.writeStaticString("\r\n")
 
-            var mergedVia = false
-            let fieldsEnd = all.count - 2
-            var runStart = head.fields.first?.nameStart ?? fieldsEnd
-            for (index, slot) in head.fields.enumerated() {
-                let name = UnsafeBufferPointer(rebasing: bytes[slot.nameRange])
-                var disposition = FieldName.responseDisposition(name)
-                if disposition == .keep,
-                    (!rules.dropped.isEmpty && FieldName.isListed(name, in: rules.dropped))
-                        || (!nominated.isEmpty && FieldName.isListed(name, in: nominated))
-                {
-                    disposition = .drop
-                }
-                guard disposition != .keep else { continue }
-                out.writeBytes(UnsafeRawBufferPointer(rebasing: all[runStart..<slot.nameStart]))
-                runStart = index + 1 < head.fields.count ? head.fields[index + 1].nameStart : fieldsEnd
-                if disposition == .via { mergedVia = true }
-            }
-            out.writeBytes(UnsafeRawBufferPointer(rebasing: all[runStart..<fieldsEnd]))
+            let (_, mergedVia) = Self.copyFields(
+                of: head, all: all, rules: rules, nominated: nominated, into: &out,
+                disposition: FieldName.responseDisposition
+            )
 
             if !rules.replacesVia {
                 Self.writeVia(merging: mergedVia ? head : nil, bytes: bytes, receivedMinor: head.version.minor, into: &out)
@@ -161,6 +130,45 @@ enum WireHeadWriter {
             }
             out.writeStaticString("\r\n")
         }
+    }
+
+    /// Copies the head's field lines to `out`, leaving out those whose disposition is not
+    /// `.keep` (or that a rule or `Connection` names). Each run of kept lines is copied as
+    /// one block of the received bytes. Returns whether `X-Forwarded-For` / `Via` fields
+    /// were seen (their values are merged by the caller).
+    @inline(__always)
+    private static func copyFields<Head: HTTP1ParsedHead>(
+        of head: Head,
+        all: UnsafeRawBufferPointer,
+        rules: CompiledHeaderRules,
+        nominated: [[UInt8]],
+        into out: inout ByteBuffer,
+        disposition classify: (UnsafeBufferPointer<UInt8>) -> FieldName.Disposition
+    ) -> (forwardedFor: Bool, via: Bool) {
+        let bytes = all.bindMemory(to: UInt8.self)
+        var sawForwardedFor = false
+        var sawVia = false
+        let fields = head.fields
+        let fieldsEnd = all.count - 2  // before the final CRLF
+        var runStart = fields.first?.nameStart ?? fieldsEnd
+        for (index, slot) in fields.enumerated() {
+            let name = UnsafeBufferPointer(rebasing: bytes[slot.nameRange])
+            var disposition = classify(name)
+            if disposition == .keep,
+                (!rules.dropped.isEmpty && FieldName.isListed(name, in: rules.dropped))
+                    || (!nominated.isEmpty && FieldName.isListed(name, in: nominated))
+            {
+                disposition = .drop
+            }
+            guard disposition != .keep else { continue }
+            // Copy the run of unchanged lines before this one, skip this line.
+            out.writeBytes(UnsafeRawBufferPointer(rebasing: all[runStart..<slot.nameStart]))
+            runStart = index + 1 < fields.count ? fields[index + 1].nameStart : fieldsEnd
+            if disposition == .forwardedFor { sawForwardedFor = true }
+            if disposition == .via { sawVia = true }
+        }
+        out.writeBytes(UnsafeRawBufferPointer(rebasing: all[runStart..<fieldsEnd]))
+        return (sawForwardedFor, sawVia)
     }
 
     enum ConnectionHeader {
