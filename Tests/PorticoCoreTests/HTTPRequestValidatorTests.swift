@@ -111,24 +111,6 @@ struct HTTPRequestValidatorTests {
         #expect(RequestValidator.validate(h, limits: LimitsConfig()) == nil)
         #expect(BodyFraming.of(h) == expected)
     }
-
-    @Test func bodyFramingRewritesUpstreamFields() {
-        var headers = HTTPHeaders([("Host", "h"), ("Content-Length", "7, 7"), ("content-length", "7")])
-        BodyFraming.contentLength(7).apply(to: &headers)
-        #expect(headers["content-length"] == ["7"])
-
-        var canonical = HTTPHeaders([("Content-Length", "7"), ("X", "y")])
-        BodyFraming.contentLength(7).apply(to: &canonical)
-        #expect(Array(canonical.map(\.name)) == ["Content-Length", "X"])
-
-        var chunked = HTTPHeaders([("Host", "h")])
-        BodyFraming.chunked.apply(to: &chunked)
-        #expect(chunked["transfer-encoding"] == ["chunked"])
-
-        var none = HTTPHeaders([("Host", "h"), ("Transfer-Encoding", "chunked")])
-        BodyFraming.none.apply(to: &none)
-        #expect(!none.contains(name: "transfer-encoding"))
-    }
 }
 
 struct HTTPResponseValidatorTests {

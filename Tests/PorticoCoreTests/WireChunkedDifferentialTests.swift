@@ -68,11 +68,11 @@ struct WireChunkedDifferentialTests {
     static let trailerNames = ["X-Checksum", "Expires", "x-a", "Server-Timing", "Digest", "X-Trace_1"]
     static let interesting: [UInt8] = Array(" \t\r\n;=\":\\0fFgx-".utf8) + [0x00, 0x01, 0x0B, 0x7F, 0x80, 0xFF]
 
-    static func token(_ rng: inout ChunkedSeededRandom) -> [UInt8] {
+    static func token(_ rng: inout SeededGenerator) -> [UInt8] {
         (0..<Int.random(in: 1...6, using: &rng)).map { _ in tchars.randomElement(using: &rng)! }
     }
 
-    static func extensions(_ rng: inout ChunkedSeededRandom) -> [UInt8] {
+    static func extensions(_ rng: inout SeededGenerator) -> [UInt8] {
         var out: [UInt8] = []
         for _ in 0..<Int.random(in: 0...2, using: &rng) {
             out += [UInt8(ascii: ";")] + token(&rng)
@@ -92,7 +92,7 @@ struct WireChunkedDifferentialTests {
         return out
     }
 
-    static func body(_ rng: inout ChunkedSeededRandom) -> [UInt8] {
+    static func body(_ rng: inout SeededGenerator) -> [UInt8] {
         var out: [UInt8] = []
         for _ in 0..<Int.random(in: 0...3, using: &rng) {
             let size = Int.random(in: 1...40, using: &rng)
@@ -114,7 +114,7 @@ struct WireChunkedDifferentialTests {
         return out + Array("\r\n".utf8)
     }
 
-    static func mutate(_ bytes: inout [UInt8], _ rng: inout ChunkedSeededRandom) {
+    static func mutate(_ bytes: inout [UInt8], _ rng: inout SeededGenerator) {
         for _ in 0..<Int.random(in: 1...2, using: &rng) {
             let at = Int.random(in: 0..<bytes.count, using: &rng)
             switch Int.random(in: 0..<4, using: &rng) {
@@ -160,7 +160,7 @@ struct WireChunkedDifferentialTests {
     }
 
     @Test func generatedBodiesAgreeWithNIO() throws {
-        var rng = ChunkedSeededRandom(seed: 0x5EED_C0DE)
+        var rng = SeededGenerator(seed: 0x5EED_C0DE)
         for _ in 0..<400 {
             let generated = Self.body(&rng)
             let (ours, error) = Self.ourVerdict(generated)
@@ -171,7 +171,7 @@ struct WireChunkedDifferentialTests {
     }
 
     @Test func mutatedBodiesAgreeWithNIOOrAreDocumentedStricter() throws {
-        var rng = ChunkedSeededRandom(seed: 0xBAD_C0FFEE)
+        var rng = SeededGenerator(seed: 0xBAD_C0FFEE)
         var stricter: [ChunkedScanError.Reason: Int] = [:]
         var verdicts: [String: Int] = [:]
         for _ in 0..<1500 {

@@ -25,7 +25,7 @@ struct MessageFraming {
     /// Feeds one Content-Length field value. Identical repeats, whether as a list in one
     /// field (`5, 5`) or as several fields, are accepted and collapse into one value:
     /// RFC 9112 §6.3 item 5 lets a recipient either reject them or replace them with a
-    /// single value, and `BodyFraming.apply(to:)` does the replacing before forwarding so the
+    /// single value, and the wire writer emits a single canonical value when forwarding so the
     /// upstream never sees the list.
     mutating func addContentLength(_ value: String) {
         sawContentLength = true

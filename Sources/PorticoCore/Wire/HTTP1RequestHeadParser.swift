@@ -69,14 +69,7 @@ public struct HTTP1RequestHeadParser: Sendable {
     /// error: the connection must be closed.
     public mutating func parse(_ buffer: inout ByteBuffer) -> HeadParseResult<ParsedRequestHead> {
         if let failure { return .invalid(failure) }
-        let outcome: Result<Int?, WireViolation> = buffer.withUnsafeReadableBytes { raw in
-            let p = UnsafeBufferPointer(start: raw.baseAddress?.assumingMemoryBound(to: UInt8.self), count: raw.count)
-            do throws(WireViolation) {
-                return .success(try self.advance(p))
-            } catch {
-                return .failure(error)
-            }
-        }
+        let outcome = WireScan.run(over: buffer) { bytes throws(WireViolation) in try self.advance(bytes) }
         switch outcome {
         case .success(nil):
             return .incomplete

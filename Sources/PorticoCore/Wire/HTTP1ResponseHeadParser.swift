@@ -53,14 +53,7 @@ public struct HTTP1ResponseHeadParser: Sendable {
     /// for the final response.
     public mutating func parse(_ buffer: inout ByteBuffer) -> HeadParseResult<ParsedResponseHead> {
         if let failure { return .invalid(failure) }
-        let outcome: Result<Int?, WireViolation> = buffer.withUnsafeReadableBytes { raw in
-            let p = UnsafeBufferPointer(start: raw.baseAddress?.assumingMemoryBound(to: UInt8.self), count: raw.count)
-            do throws(WireViolation) {
-                return .success(try self.advance(p))
-            } catch {
-                return .failure(error)
-            }
-        }
+        let outcome = WireScan.run(over: buffer) { bytes throws(WireViolation) in try self.advance(bytes) }
         switch outcome {
         case .success(nil):
             return .incomplete

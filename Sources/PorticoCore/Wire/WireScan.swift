@@ -1,3 +1,5 @@
+import NIOCore
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -93,6 +95,23 @@ enum WireViolation: Error, Equatable {
 
 /// Byte-level helpers for the wire parsers. All offsets index the buffer passed in.
 enum WireScan {
+    /// Runs a parser's `advance` over the readable bytes of `buffer` without copying,
+    /// turning its typed error into a result (shared by the request and response parsers).
+    @inline(__always)
+    static func run(
+        over buffer: ByteBuffer,
+        _ advance: (UnsafeBufferPointer<UInt8>) throws(WireViolation) -> Int?
+    ) -> Result<Int?, WireViolation> {
+        buffer.withUnsafeReadableBytes { raw in
+            let p = UnsafeBufferPointer(start: raw.baseAddress?.assumingMemoryBound(to: UInt8.self), count: raw.count)
+            do throws(WireViolation) {
+                return .success(try advance(p))
+            } catch {
+                return .failure(error)
+            }
+        }
+    }
+
     typealias Bytes = UnsafeBufferPointer<UInt8>
 
     /// The offset of the first LF at or after `from`, or `nil`. `memchr` is vectorised,
