@@ -66,50 +66,6 @@ public struct ListenerConfig: Sendable, Equatable {
     }
 }
 
-/// A named set of upstream servers sharing one balancer and one connection-pool policy.
-public struct UpstreamGroupConfig: Sendable, Equatable {
-    public var name: String
-    public var servers: [UpstreamServerConfig]
-    public var balance: BalancePolicy
-    public var keepalive: KeepaliveConfig
-
-    public init(
-        name: String,
-        servers: [UpstreamServerConfig],
-        balance: BalancePolicy = .roundRobin,
-        keepalive: KeepaliveConfig = KeepaliveConfig()
-    ) {
-        self.name = name
-        self.servers = servers
-        self.balance = balance
-        self.keepalive = keepalive
-    }
-}
-
-public enum BalancePolicy: String, Sendable, Equatable, CaseIterable {
-    case roundRobin = "round_robin"
-}
-
-public struct UpstreamServerConfig: Sendable, Equatable {
-    public var address: HostPort
-
-    public init(address: HostPort) {
-        self.address = address
-    }
-}
-
-/// Upstream keep-alive pool settings. Pools are per event loop (like nginx workers),
-/// so `maxIdlePerWorker` bounds idle connections per server per worker thread.
-public struct KeepaliveConfig: Sendable, Equatable {
-    public var maxIdlePerWorker: Int
-    public var idleTimeout: Duration
-
-    public init(maxIdlePerWorker: Int = 64, idleTimeout: Duration = .seconds(60)) {
-        self.maxIdlePerWorker = maxIdlePerWorker
-        self.idleTimeout = idleTimeout
-    }
-}
-
 /// One entry of `routes:`. Routes are tried in order; the first whose `match` accepts
 /// the request wins.
 public struct RouteConfig: Sendable, Equatable {
