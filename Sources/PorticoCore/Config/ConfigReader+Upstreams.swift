@@ -47,13 +47,19 @@ extension ConfigReader {
         )
     }
 
-    static let upstreamKeys = ["name", "servers", "balance", "keepalive"]
+    static let upstreamKeys = [
+        "name", "servers", "balance", "hash_key", "sticky", "keepalive",
+        "health_check", "outlier_detection", "retries", "queue", "dns_refresh",
+    ]
 
     mutating func upstreams(_ value: ConfigNode) -> [DecodedUpstream] {
         guard let items = items(value) else { return [] }
         return items.compactMap { upstream($0) }
     }
 
+    /// One group. Each section has its own decoder (`ConfigReader+Balancing.swift`,
+    /// `+Health.swift`, `+Retries.swift`). Settings that only one balance policy uses
+    /// (`hash_key`, `sticky`) are validated whatever the policy, and otherwise ignored.
     private mutating func upstream(_ value: ConfigNode) -> DecodedUpstream? {
         guard let fields = fields(value, known: Self.upstreamKeys) else { return nil }
         requireKey("name", in: fields, context: "upstream")
@@ -62,37 +68,18 @@ extension ConfigReader {
         if let child = fields["name"], let text = nonEmptyString(child, "upstream name") {
             name = text
         }
-        var servers: [UpstreamServerConfig] = []
-        if let child = fields["servers"], let list = items(child) {
-            requireNonEmpty(list, child, "server")
-            servers = list.compactMap { upstreamServer($0) }
-        }
-        var group = UpstreamGroupConfig(name: name, servers: servers)
-        if let child = fields["balance"],
-           let text = choice(child, from: BalancePolicy.allCases.map(\.rawValue), "balance policy"),
-           let policy = BalancePolicy(rawValue: text) {
-            group.balance = policy
-        }
-        if let child = fields["keepalive"] {
-            group.keepalive = keepalive(child)
-        }
+        var group = UpstreamGroupConfig(name: name, servers: [])
+        if let child = fields["servers"] { group.servers = upstreamServers(child) }
+        if let child = fields["balance"], let policy = balancePolicy(child) { group.balance = policy }
+        if let child = fields["hash_key"], let key = hashKey(child) { group.hashKey = key }
+        if let child = fields["sticky"] { group.sticky = sticky(child) }
+        if let child = fields["keepalive"] { group.keepalive = keepalive(child) }
+        if let child = fields["health_check"] { group.healthCheck = healthCheck(child) }
+        if let child = fields["outlier_detection"] { group.outlierDetection = outlierDetection(child) }
+        if let child = fields["retries"] { group.retries = retries(child) }
+        if let child = fields["queue"] { group.queue = queue(child) }
+        if let child = fields["dns_refresh"], let duration = duration(child) { group.dnsRefresh = duration }
         return DecodedUpstream(config: group, nameSite: fields["name"]?.site ?? fields.site)
-    }
-
-    /// `"host:port"`, `"http://host[:port]"`, or `{ address: … }` (a mapping leaves room
-    /// for per-server settings such as weights without changing the list's shape).
-    private mutating func upstreamServer(_ value: ConfigNode) -> UpstreamServerConfig? {
-        var addressValue = value
-        if case .mapping = value.node {
-            guard let fields = fields(value, known: ["address"]) else { return nil }
-            requireKey("address", in: fields, context: "server")
-            guard let child = fields["address"] else { return nil }
-            addressValue = child
-        }
-        guard let text = string(addressValue),
-              let address = check(HostPort.checkUpstreamServer(text), at: addressValue.site)
-        else { return nil }
-        return UpstreamServerConfig(address: address)
     }
 
     private mutating func keepalive(_ value: ConfigNode) -> KeepaliveConfig {

@@ -40,7 +40,7 @@ extension ConfigReader {
     }
 
     /// Reports every occurrence after the first of each key, pointing back at the first.
-    private mutating func reportDuplicates(_ entries: [(key: String, site: ConfigSite)], what: String) {
+    mutating func reportDuplicates(_ entries: [(key: String, site: ConfigSite)], what: String) {
         var first: [String: ConfigSite] = [:]
         for (key, site) in entries {
             if let original = first[key] {

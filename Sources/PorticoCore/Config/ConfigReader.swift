@@ -231,12 +231,12 @@ struct ConfigReader {
         return duration
     }
 
-    /// A byte size greater than zero (`32KiB`, `8192`).
-    mutating func size(_ value: ConfigNode) -> Int? {
+    /// A byte size (`32KiB`, `8192`), greater than zero unless `allowZero`.
+    mutating func size(_ value: ConfigNode, allowZero: Bool = false) -> Int? {
         guard let text = string(value), let size = check(ConfigScalar.checkSize(text), at: value.site) else {
             return nil
         }
-        guard size > 0 else {
+        guard size > 0 || allowZero else {
             report("size must be greater than 0", at: value.site)
             return nil
         }
