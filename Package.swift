@@ -98,7 +98,9 @@ let package = Package(
             name: "PorticoProxyTests",
             dependencies: [
                 "PorticoProxy",
+                "PorticoTesting",
                 .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -25,6 +25,10 @@ public final class ProxyServer: Sendable {
     private let accessLogWriter: AccessLogWriter?
     private let logger: Logger
     private let state = NIOLockedValueBox(State())
+    /// The configuration generation in force (the base of the next reload).
+    private let current: NIOLockedValueBox<RuntimeSnapshot>
+    /// Health checks and DNS refreshes of the current generation's upstreams.
+    private let monitor: UpstreamMonitor
 
     private struct State {
         var serverChannels: [any Channel] = []
@@ -51,7 +55,9 @@ public final class ProxyServer: Sendable {
             if self.ownsGroup { try? self.group.syncShutdownGracefully() }
             throw StartupError(description: "\(error)")
         }
-        let snapshot = RuntimeSnapshot(config: config)
+        let snapshot = RuntimeSnapshot(config: config, logger: logger)
+        self.current = NIOLockedValueBox(snapshot)
+        self.monitor = UpstreamMonitor(eventLoopGroup: self.group, logger: logger)
         var workers: [ObjectIdentifier: ProxyWorker] = [:]
         for loop in self.group.makeIterator() {
             workers[ObjectIdentifier(loop)] = ProxyWorker(
@@ -114,6 +120,7 @@ public final class ProxyServer: Sendable {
             $0.serverChannels = channels
             $0.listeningAddresses = addresses
         }
+        self.monitor.watch(self.current.withLockedValue { $0 })
         return addresses
     }
 
@@ -127,6 +134,23 @@ public final class ProxyServer: Sendable {
         self.listeningAddresses.compactMap(\.port)
     }
 
+    /// Switches to a new configuration's routes, upstreams and settings without closing
+    /// any connection: requests in flight finish under the generation they started with.
+    /// Servers that keep their address keep their health, ejections and counters.
+    /// Listeners are not re-bound (their addresses stay as started).
+    public func reload(config: PorticoConfig) {
+        let snapshot = self.current.withLockedValue { current in
+            let next = RuntimeSnapshot(config: config, previous: current, logger: self.logger)
+            current = next
+            return next
+        }
+        for worker in self.workers.values {
+            worker.update(snapshot: snapshot)
+        }
+        self.monitor.watch(snapshot)
+        self.logger.info("configuration reloaded", metadata: ["upstreams": "\(config.upstreams.count)", "routes": "\(config.routes.count)"])
+    }
+
     /// Stops accepting, lets in-flight requests finish for up to `grace`
     /// (default `timeouts.shutdown_grace`), closes what is left, flushes the access log.
     public func shutdown(grace: Duration? = nil) async {
@@ -138,6 +162,7 @@ public final class ProxyServer: Sendable {
         for channel in channels {
             try? await channel.close()
         }
+        await self.monitor.stop()
         let grace = grace ?? self.config.timeouts.shutdownGrace
         let drained = EventLoopFuture.andAllComplete(
             self.workers.values.map { $0.quiesce() },

@@ -28,17 +28,20 @@ import Testing
         try await origin.stop()
     }
 
-    @Test func deadUpstreamGives502WithRequestID() async throws {
+    /// No server could be reached at all: 503 (HAProxy's and Envoy's convention; the
+    /// load-balancing docs explain the 502/503/504 split).
+    @Test func deadUpstreamGives503WithRequestID() async throws {
         let dead = HostPort(host: "127.0.0.1", port: try await unusedPort())
         let proxy = try await ProxyFixture.start(origins: [], extraServers: [dead])
         let client = try await proxy.connect()
         let response = try await client.roundTrip(get("/"))
-        #expect(response.status == 502)
+        #expect(response.status == 503)
+        #expect(response.bodyString.contains("no upstream server could be reached"))
         let requestID = try #require(response.header("X-Request-ID"))
         #expect(response.bodyString.contains(requestID))
         #expect(!response.bodyString.contains("127.0.0.1"))
         #expect(!response.closesConnection)
-        #expect(try await client.roundTrip(get("/again")).status == 502)
+        #expect(try await client.roundTrip(get("/again")).status == 503)
         await client.close()
         await proxy.stop()
     }

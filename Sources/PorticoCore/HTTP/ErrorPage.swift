@@ -5,13 +5,19 @@
 /// leak internals or reflect attacker input (RFC 9110 §17 security considerations).
 public enum ErrorPage {
     /// `"502 Bad Gateway\nrequest-id: <id>\n"`, served as `text/plain; charset=utf-8`.
-    public static func body(status: Int, requestID: String) -> String {
+    /// `detail` is one fixed sentence chosen by Portico (never upstream or request text),
+    /// e.g. "no upstream server is available", written as the second line.
+    public static func body(status: Int, requestID: String, detail: String? = nil) -> String {
         let reason = reasonPhrase(for: status)
         var text = ""
-        text.reserveCapacity(32 + reason.utf8.count + requestID.utf8.count)
+        text.reserveCapacity(32 + reason.utf8.count + requestID.utf8.count + (detail?.utf8.count ?? 0))
         text += String(status)
         text += " "
         text += reason
+        if let detail {
+            text += "\n"
+            text += detail
+        }
         text += "\nrequest-id: "
         text += requestID
         text += "\n"

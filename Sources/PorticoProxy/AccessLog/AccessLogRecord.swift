@@ -24,6 +24,10 @@ struct AccessLogRecord {
     var duration: TimeAmount
     var upstreamAddress: String?
     var upstreamDuration: TimeAmount?
+    /// The upstream group's name, for requests forwarded (or meant to be).
+    var upstreamGroup: String? = nil
+    /// Upstream attempts made (more than 1 after a retry or failover).
+    var attempts: Int = 0
     var requestID: String
     var route: String
     var userAgent: String
@@ -83,6 +87,10 @@ struct AccessLogFormatter {
         } else {
             buffer.writeString("-")
         }
+        buffer.writeString(" up=")
+        Self.writeEscaped(r.upstreamGroup ?? "-", to: &buffer, json: false)
+        buffer.writeString(" att=")
+        buffer.writeString(String(r.attempts))
         buffer.writeString(" rid=")
         buffer.writeString(r.requestID)
         buffer.writeString(" route=")
@@ -125,6 +133,16 @@ struct AccessLogFormatter {
         } else {
             buffer.writeString("null")
         }
+        buffer.writeString(",\"upstream_group\":")
+        if let group = r.upstreamGroup {
+            buffer.writeString("\"")
+            Self.writeEscaped(group, to: &buffer, json: true)
+            buffer.writeString("\"")
+        } else {
+            buffer.writeString("null")
+        }
+        buffer.writeString(",\"attempts\":")
+        buffer.writeString(String(r.attempts))
         buffer.writeString(",\"request_id\":\"")
         buffer.writeString(r.requestID)
         buffer.writeString("\",\"route\":\"")

@@ -84,38 +84,22 @@ extension DownstreamHandler {
             }
             let group = snapshot.groups[groupIndex]
             exchange.group = group
-            exchange.serverIndex = group.nextServerIndex()
-            var newTarget: String?
+            exchange.groupIndex = groupIndex
             if let prefix = route.stripPrefix {
-                newTarget = PathRewrite.stripPrefix(prefix, from: parsedTarget.originForm)
+                exchange.upstreamTarget = PathRewrite.stripPrefix(prefix, from: parsedTarget.originForm)
             } else if parsedTarget.form == .absolute {
                 // RFC 9112 §3.2.2: origins get the origin form; the authority becomes Host.
-                newTarget = String(parsedTarget.originForm)
+                exchange.upstreamTarget = String(parsedTarget.originForm)
             }
-            var hostOverride: String?
             if !route.preserveHost {
-                hostOverride = group.servers[exchange.serverIndex % group.servers.count].hostHeader
+                exchange.hostSource = .server
             } else if parsedTarget.authority != nil {
-                hostOverride = exchange.host
+                exchange.hostSource = .fixed(exchange.host)
             } else if head.hostFieldIndex == nil {
                 // HTTP/1.0 without Host: HTTP/1.1 upstreams require one (RFC 9112 §3.2).
-                hostOverride = group.servers[exchange.serverIndex % group.servers.count].hostHeader
+                exchange.hostSource = .server
             }
-            var upstreamHead = ProxyWorker.take(&self.worker.requestHeadScratch)
-            WireHeadWriter.writeRequest(
-                head,
-                edits: .init(
-                    target: newTarget,
-                    host: hostOverride,
-                    forwardedHost: exchange.host.isEmpty ? nil : exchange.host,
-                    clientAddress: self.clientAddress,
-                    proto: self.scheme,
-                    rules: route.requestRules
-                ),
-                into: &upstreamHead
-            )
-            exchange.upstreamHead = upstreamHead
-            self.worker.requestHeadScratch = upstreamHead
+            self.prepareBalancing(exchange, group: group)
             self.forwardToUpstream(exchange)
         }
     }
@@ -157,6 +141,7 @@ extension DownstreamHandler {
         case .upstream:
             if let upstream = exchange.upstream, bytes.readableBytes > 0 {
                 exchange.bodyBytesForwarded += bytes.readableBytes
+                self.keepForReplay(bytes, exchange)
                 upstream.write(bytes)
                 self.upstreamNeedsFlush = true
                 if !upstream.isWritable {
@@ -202,6 +187,7 @@ extension DownstreamHandler {
     /// The request body's chunked framing is invalid: whatever went upstream is
     /// abandoned, and the client learns why if nothing was sent yet (RFC 9112 §7.1).
     private func malformedRequestBody(_ exchange: Exchange) {
+        self.endAttempt(exchange)
         if let upstream = exchange.upstream {
             exchange.upstream = nil
             upstream.detach()

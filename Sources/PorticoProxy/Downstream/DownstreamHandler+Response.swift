@@ -4,9 +4,9 @@ import PorticoCore
 
 extension DownstreamHandler {
     /// Answers with a short text error page carrying the request id (never upstream details).
-    func respondLocally(_ exchange: Exchange, error status: HTTPResponseStatus) {
+    func respondLocally(_ exchange: Exchange, error status: HTTPResponseStatus, detail: String? = nil) {
         let requestID = self.requestID(for: exchange)
-        let body = ByteBuffer(string: ErrorPage.body(status: Int(status.code), requestID: requestID))
+        let body = ByteBuffer(string: ErrorPage.body(status: Int(status.code), requestID: requestID, detail: detail))
         self.respondLocally(
             exchange,
             status: status,
@@ -91,6 +91,10 @@ extension DownstreamHandler {
 
     /// Both the request and its response are complete: wait for the next request.
     func exchangeFinished() {
+        if let exchange = self.exchange {
+            self.endAttempt(exchange)
+            self.leaveQueue(exchange)
+        }
         self.spareExchange = self.exchange
         self.exchange = nil
         self.armIdleTimer()
@@ -130,6 +134,8 @@ extension DownstreamHandler {
             duration: .now() - exchange.startTime,
             upstreamAddress: exchange.upstreamAddress,
             upstreamDuration: exchange.upstreamDuration,
+            upstreamGroup: exchange.group?.name,
+            attempts: exchange.attempts,
             requestID: self.requestID(for: exchange),
             route: exchange.routeName,
             userAgent: field("user-agent"),

@@ -2,29 +2,85 @@ import NIOCore
 import NIOHTTP1
 import PorticoCore
 
-/// Forwarding a request to an upstream server and relaying its response.
+/// Choosing a server and running upstream attempts: connect or reuse, send the request,
+/// and on failure decide whether another server gets it.
 ///
-/// Retry rules (the safe subset; the load-balancing issue extends them):
-/// - a failed TCP connect is always retried on the group's next server, once per server;
-/// - a pooled connection that closes before any response byte, when the request has
-///   no body, is retried once on a fresh connection (the server closed the idle
-///   connection while we were reusing it, RFC 9112 §9.3.1);
-/// - nothing is retried after a response byte went to the client.
-extension DownstreamHandler: UpstreamResponseReceiver {
+/// Retry rules (`RetryDecider`, see docs/load-balancing.md):
+/// - a failed connect, or a pooled connection closed before any response byte, is
+///   tried on another server for any method (the server did not process it);
+/// - other failures and `retries.on_status` statuses are retried only for idempotent
+///   methods (RFC 9110 §9.2.2);
+/// - only while the body sent so far is still in the replay buffer, within
+///   `retries.attempts` and `retries.timeout`, and while the worker's retry budget allows;
+/// - never after a response byte went to the client.
+extension DownstreamHandler {
     func forwardToUpstream(_ exchange: Exchange) {
-        guard let group = exchange.group, !group.servers.isEmpty else {
+        guard let group = exchange.group else {
             self.respondLocally(exchange, error: .badGateway)
             return
         }
         exchange.bodyTarget = .queue
-        let server = group.servers[exchange.serverIndex % group.servers.count]
-        exchange.upstreamAddress = server.hostHeader
-        if exchange.freshConnectionRetries == 0, let idle = self.worker.pool.takeIdle(for: server.address) {
+        let now = Self.uptimeNanos()
+        if exchange.firstAttemptStart == nil {
+            exchange.firstAttemptStart = .now()
+        }
+        let selection: WorkerGroupState.Selection
+        let index = exchange.groupIndex
+        if self.worker.hasCurrentState(for: group, at: index) {
+            self.worker.groupStates[index].refresh(from: group)
+            if self.worker.groupStates[index].members !== exchange.members {
+                // DNS changed the server list since the last attempt: indices moved.
+                exchange.members = self.worker.groupStates[index].members
+                exchange.tried.removeAll()
+            }
+            selection = self.worker.groupStates[index].select(
+                request: exchange.balanceRequest, tried: exchange.tried, now: now, checkLimits: group.countsInFlight
+            )
+        } else {
+            // Started under the previous configuration: choose with throwaway state.
+            var state = WorkerGroupState(group: group)
+            exchange.members = state.members
+            selection = state.select(
+                request: exchange.balanceRequest, tried: exchange.tried, now: now, checkLimits: group.countsInFlight
+            )
+        }
+        guard let members = exchange.members else { return }
+        switch selection {
+        case .server(let serverIndex):
+            exchange.serverIndex = serverIndex
+            self.startAttempt(exchange, on: members.servers[serverIndex], group: group, freshConnection: false)
+        case .allBusy:
+            self.enqueue(exchange, group: group)
+        case .noneAvailable:
+            if exchange.lastFailure == .reusedConnectionClosed, exchange.freshConnectionRetries == 0,
+                let server = exchange.server
+            {
+                // No other server left: the stale keep-alive connection's own server gets
+                // the request again on a fresh connection (RFC 9112 §9.3.1).
+                exchange.freshConnectionRetries += 1
+                self.startAttempt(exchange, on: server, group: group, freshConnection: true)
+            } else if exchange.attempts == 0 {
+                self.failExchange(exchange, status: .serviceUnavailable, detail: "no upstream server is available")
+            } else {
+                self.failAfterAttempts(exchange)
+            }
+        }
+    }
+
+    private func startAttempt(
+        _ exchange: Exchange,
+        on server: UpstreamServer,
+        group: UpstreamGroupRuntime,
+        freshConnection: Bool
+    ) {
+        self.beginAttempt(exchange, on: server, group: group)
+        self.prepareUpstreamHead(exchange, for: server)
+        if !freshConnection, let idle = self.worker.pool.takeIdle(for: server.address) {
             self.attach(idle, to: exchange)
             return
         }
         self.worker.pool.connect(to: server, connectTimeout: self.settings.upstreamConnectTimeout) { [self] result in
-            guard self.exchange === exchange, !self.isClosing else {
+            guard self.exchange === exchange, !self.isClosing, exchange.server === server, exchange.upstream == nil else {
                 if case .success(let connection) = result { connection.close() }
                 return
             }
@@ -49,12 +105,18 @@ extension DownstreamHandler: UpstreamResponseReceiver {
             idleTimeout: settings.upstreamIdleTimeout
         )
         connection.write(head)
+        if let replay = exchange.replay, replay.readableBytes > 0 {
+            // A retry: the body bytes the failed attempt already sent.
+            connection.write(replay)
+            exchange.bodyBytesForwarded = replay.readableBytes
+        }
         exchange.bodyTarget = .upstream
         if exchange.requestComplete {
             exchange.requestForwardedComplete = true
-        } else if exchange.expectsContinue {
+        } else if exchange.expectsContinue && !exchange.continueSent {
             // RFC 9110 §10.1.1: tell the client to send the body now that it has
             // somewhere to go.
+            exchange.continueSent = true
             self.context?.writeAndFlush(self.wrapOutboundOut(ByteBuffer(staticString: "HTTP/1.1 100 Continue\r\n\r\n")), promise: nil)
         }
         self.upstreamNeedsFlush = true
@@ -64,219 +126,88 @@ extension DownstreamHandler: UpstreamResponseReceiver {
         self.processInbound()
     }
 
-    /// An attempt failed before the response started: retry if that is safe, else answer 502/504.
-    private func upstreamAttemptFailed(_ exchange: Exchange, failure: UpstreamFailure, reusedConnection: Bool = false) {
-        guard let group = exchange.group else { return }
+    /// An attempt failed before the response started: retry if that is safe, else answer.
+    func upstreamAttemptFailed(_ exchange: Exchange, failure: UpstreamFailure, reusedConnection: Bool = false) {
+        let kind: AttemptFailure
         switch failure {
-        case .connectFailed:
-            exchange.serversTried += 1
-            if exchange.serversTried < group.servers.count {
-                exchange.serverIndex += 1
-                self.forwardToUpstream(exchange)
-                return
-            }
-        case .closedBeforeResponse:
-            if reusedConnection && exchange.bodyBytesForwarded == 0 && !exchange.hasBody
-                && exchange.freshConnectionRetries == 0
-            {
-                exchange.freshConnectionRetries += 1
-                exchange.requestForwardedComplete = false
-                self.forwardToUpstream(exchange)
-                return
-            }
-        default:
-            break
+        case .connectFailed: kind = .connectFailed
+        case .closedBeforeResponse: kind = reusedConnection ? .reusedConnectionClosed : .closedBeforeResponse
+        case .headerTimeout, .idleTimeout: kind = .timedOut
+        case .closedMidResponse, .malformedResponse: kind = .closedBeforeResponse
         }
-        // The rest of the request body (if any) is read and dropped, or the connection
-        // closes; `respondLocally` decides by how much is left.
+        self.endAttempt(exchange)
+        if let group = exchange.group, let server = exchange.server, kind != .reusedConnectionClosed {
+            // A stale keep-alive connection says nothing about the server's health.
+            group.attemptFailed(on: server, now: Self.uptimeNanos(), reason: Self.describe(failure))
+        }
+        self.retryOrFail(exchange, kind: kind)
+    }
+
+    /// After a failed attempt: another server if the rules and the budget allow, else the error.
+    func retryOrFail(_ exchange: Exchange, kind: AttemptFailure) {
+        exchange.lastFailure = kind
+        if kind != .connectFailed {
+            exchange.onlyConnectFailures = false
+        }
+        exchange.tried.insert(exchange.serverIndex)
+        exchange.upstream = nil
+        if let group = exchange.group, self.mayRetry(exchange, kind: kind, group: group) {
+            exchange.requestForwardedComplete = false
+            exchange.bodyBytesForwarded = 0
+            exchange.upstreamStart = nil
+            self.forwardToUpstream(exchange)
+            return
+        }
+        self.failAfterAttempts(exchange)
+    }
+
+    private func mayRetry(_ exchange: Exchange, kind: AttemptFailure, group: UpstreamGroupRuntime) -> Bool {
+        let elapsed = exchange.firstAttemptStart.map { NIODeadline.now() - $0 } ?? .zero
+        let decision = RetryDecider.decide(
+            method: exchange.method.rawValue,
+            failure: kind,
+            responseStarted: exchange.responseStarted,
+            bodyReplayable: exchange.bodyReplayable,
+            attemptsMade: exchange.attempts,
+            elapsedNanos: elapsed.nanoseconds,
+            config: group.config.retries
+        )
+        guard decision == .retry else { return false }
+        let index = exchange.groupIndex
+        guard self.worker.hasCurrentState(for: group, at: index) else { return true }
+        return self.worker.groupStates[index].budget.tryAcquireRetry(now: Self.uptimeNanos())
+    }
+
+    /// No (more) attempts: 504 after a timeout, 503 when no server could be reached at
+    /// all (HAProxy's and Envoy's convention), 502 when a server answered badly.
+    private func failAfterAttempts(_ exchange: Exchange) {
+        if exchange.lastFailure == .timedOut {
+            self.failExchange(exchange, status: .gatewayTimeout, detail: "the upstream server did not answer in time")
+        } else if exchange.onlyConnectFailures {
+            self.failExchange(exchange, status: .serviceUnavailable, detail: "no upstream server could be reached")
+        } else {
+            self.failExchange(exchange, status: .badGateway, detail: "the upstream server failed to answer")
+        }
+    }
+
+    /// Answers with a Portico error page; the rest of the request body (if any) is read
+    /// and dropped, or the connection closes (`respondLocally` decides by how much is left).
+    func failExchange(_ exchange: Exchange, status: HTTPResponseStatus, detail: String) {
         exchange.bodyTarget = .discard
-        let status: HTTPResponseStatus = failure == .headerTimeout ? .gatewayTimeout : .badGateway
-        self.respondLocally(exchange, error: status)
+        self.respondLocally(exchange, error: status, detail: detail)
         if !self.isClosing {
             self.processInbound()
         }
     }
 
-    // MARK: UpstreamResponseReceiver
-
-    var downstreamIsWritable: Bool {
-        self.context?.channel.isWritable ?? false
-    }
-
-    func upstreamDidReceiveHead(_ head: ParsedResponseHead, framing: ResponseFraming) {
-        guard let exchange = self.exchange, !exchange.responseStarted, let context = self.context else { return }
-        if head.status < 200 {
-            // 100 Continue is answered by Portico itself; other 1xx (103 Early Hints)
-            // go to HTTP/1.1 clients (RFC 9110 §15.2: not to HTTP/1.0 clients).
-            if head.status != 100 && exchange.version.minor >= 1 {
-                var out = ByteBuffer()
-                WireHeadWriter.writeResponse(
-                    head, framing: .asReceived, connection: .none, rules: CompiledHeaderRules.none, into: &out
-                )
-                context.write(self.wrapOutboundOut(out), promise: nil)
-            }
-            return
-        }
-        if let start = exchange.upstreamStart {
-            exchange.upstreamDuration = .now() - start
-        }
-        exchange.upstreamKeepAlive = exchange.upstream?.responseKeepAlive ?? false
-
-        // How the body travels to the client (RFC 9112 §6.3, §7).
-        let clientSpeaks11 = exchange.version.minor >= 1
-        var clientFraming = WireHeadWriter.ClientFraming.asReceived
-        switch framing {
-        case .none, .contentLength:
-            exchange.responseBody = .passThrough
-            if framing == .none, exchange.method == .HEAD, head.fieldIndex(named: "transfer-encoding") != nil,
-                head.fieldIndex(named: "content-length") == nil
-            {
-                clientFraming = .chunked  // mirror what a GET would have said
-            }
-        case .chunked:
-            if clientSpeaks11 {
-                exchange.responseBody = .passThrough
-                clientFraming = .chunked
-            } else {
-                exchange.responseBody = .dechunk(ChunkedScanner(mode: .decode))
-                clientFraming = .untilClose
-            }
-        case .untilClose:
-            if clientSpeaks11 {
-                exchange.responseBody = .encodeChunks
-                clientFraming = .chunked
-            } else {
-                exchange.responseBody = .passThrough
-                clientFraming = .untilClose
-            }
-        }
-        if clientFraming == .untilClose {
-            exchange.closeAfterResponse = true
-        }
-        let connection: WireHeadWriter.ConnectionHeader =
-            exchange.closeAfterResponse ? .close : (clientSpeaks11 ? .none : .keepAlive)
-        var out = ProxyWorker.take(&self.worker.responseHeadScratch)
-        WireHeadWriter.writeResponse(
-            head,
-            framing: clientFraming,
-            connection: connection,
-            rules: exchange.route?.responseRules ?? .none,
-            into: &out
-        )
-        exchange.status = head.status
-        exchange.responseStarted = true
-        context.write(self.wrapOutboundOut(out), promise: nil)
-        self.worker.responseHeadScratch = out
-    }
-
-    func upstreamDidReceiveBody(_ bytes: ByteBuffer) {
-        guard let exchange = self.exchange, let context = self.context else { return }
-        switch exchange.responseBody {
-        case .passThrough:
-            exchange.bytesSent += bytes.readableBytes
-            context.write(self.wrapOutboundOut(bytes), promise: nil)
-        case .dechunk(var scanner):
-            exchange.responseBody = .passThrough  // keep the scanner uniquely referenced
-            var input = bytes
-            decoding: while true {
-                switch scanner.scan(&input) {
-                case .data(let data):
-                    exchange.bytesSent += data.readableBytes
-                    context.write(self.wrapOutboundOut(data), promise: nil)
-                case .needMoreData, .end, .error:
-                    // The upstream handler validated the framing already.
-                    break decoding
-                }
-            }
-            exchange.responseBody = .dechunk(scanner)
-        case .encodeChunks:
-            guard bytes.readableBytes > 0 else { return }
-            exchange.bytesSent += bytes.readableBytes
-            var size = ByteBuffer()
-            size.writeString(String(bytes.readableBytes, radix: 16))
-            size.writeStaticString("\r\n")
-            context.write(self.wrapOutboundOut(size), promise: nil)
-            context.write(self.wrapOutboundOut(bytes), promise: nil)
-            context.write(self.wrapOutboundOut(ByteBuffer(staticString: "\r\n")), promise: nil)
-        }
-    }
-
-    func upstreamDidReceiveEnd() {
-        guard let exchange = self.exchange, let context = self.context else { return }
-        if case .encodeChunks = exchange.responseBody {
-            context.write(self.wrapOutboundOut(ByteBuffer(staticString: "0\r\n\r\n")), promise: nil)
-        }
-        exchange.upstreamKeepAlive = exchange.upstream?.responseKeepAlive ?? false
-        if exchange.requestComplete {
-            // Return the connection before finishing, so a pipelined next request can
-            // already reuse it.
-            self.releaseUpstream(of: exchange)
-        } else if exchange.upstreamKeepAlive, exchange.bodyTarget == .upstream, exchange.upstream != nil {
-            // The origin answered before the whole request body arrived (RFC 9110
-            // §15.5.14 allows it). Keep forwarding the rest, as HAProxy does: the origin
-            // reads and drops it, and both connections stay reusable. The upstream
-            // connection is released when the request body has been sent.
-        } else {
-            // The origin will not read the rest: drop it here, keep the client connection.
-            self.abandonUpstream(exchange)
-            exchange.bodyTarget = .discard
-        }
-        self.finishResponse(exchange)
-    }
-
-    /// Hands the exchange's upstream connection back to the pool if it can carry
-    /// another request (request fully sent, response complete, keep-alive), else closes it.
-    func releaseUpstream(of exchange: Exchange) {
-        guard let upstream = exchange.upstream else { return }
-        exchange.upstream = nil
-        if exchange.requestForwardedComplete && upstream.responseKeepAlive && upstream.responseComplete,
-            let group = exchange.group
-        {
-            self.worker.pool.release(upstream, keepalive: group.keepalive)
-        } else {
-            upstream.detach()
-            upstream.close()
-        }
-    }
-
-    func upstreamDidCompleteRead() {
-        self.context?.flush()
-    }
-
-    func upstreamDidFail(_ failure: UpstreamFailure) {
-        guard let exchange = self.exchange, let upstream = exchange.upstream else { return }
-        exchange.upstream = nil
-        upstream.close()
-        if exchange.responseComplete {
-            // The response is already complete; the origin just stopped taking the
-            // rest of the request body. Drop it here instead.
-            exchange.bodyTarget = .discard
-            return
-        }
-        if exchange.responseStarted {
-            // Bytes already reached the client: the only honest signal left is to
-            // close without completing the message (RFC 9112 §8).
-            exchange.closeAfterResponse = true
-            self.logAccess(exchange)
-            exchange.responseComplete = true
-            self.context?.flush()
-            self.context?.close(promise: nil)
-            return
-        }
-        self.upstreamAttemptFailed(exchange, failure: failure, reusedConnection: upstream.isReused)
-    }
-
-    func upstreamWritabilityDidChange(isWritable: Bool) {
-        if isWritable {
-            self.resumeReadingIfPossible()
-        }
-    }
-
-    func abandonUpstream(_ exchange: Exchange) {
-        if let upstream = exchange.upstream {
-            exchange.upstream = nil
-            upstream.detach()
-            upstream.close()
+    static func describe(_ failure: UpstreamFailure) -> String {
+        switch failure {
+        case .connectFailed(let reason): return "connect failed: \(reason)"
+        case .closedBeforeResponse: return "connection closed before the response"
+        case .closedMidResponse: return "connection closed during the response"
+        case .malformedResponse(let reason): return "malformed response: \(reason)"
+        case .headerTimeout: return "response header timeout"
+        case .idleTimeout: return "read timeout"
         }
     }
 }

@@ -106,6 +106,8 @@ final class DownstreamHandler: ChannelDuplexHandler {
         self.worker.unregister(self)
         if let exchange = self.exchange {
             self.exchange = nil
+            self.endAttempt(exchange)
+            self.leaveQueue(exchange)
             if let upstream = exchange.upstream {
                 exchange.upstream = nil
                 upstream.detach()
@@ -266,6 +268,8 @@ final class DownstreamHandler: ChannelDuplexHandler {
             }
         case .body:
             if let exchange = self.exchange, !exchange.responseStarted {
+                self.endAttempt(exchange)
+                self.leaveQueue(exchange)
                 if let upstream = exchange.upstream {
                     exchange.upstream = nil
                     upstream.detach()

@@ -18,6 +18,17 @@ final class Exchange {
         case discard
     }
 
+    /// Where the upstream request's `Host` comes from.
+    enum HostSource {
+        /// The client's `Host` line goes unchanged.
+        case keep
+        /// This value (the authority of an absolute-form target).
+        case fixed(String)
+        /// The chosen server's configured `host:port` (`preserve_host: false`, or an
+        /// HTTP/1.0 request without `Host`).
+        case server
+    }
+
     /// How the rest of the request body is delimited on the client connection.
     enum RequestBody {
         case none
@@ -53,11 +64,39 @@ final class Exchange {
 
     // Upstream side
     var group: UpstreamGroupRuntime?
+    var groupIndex = 0
+    /// The group's servers as they were when the first attempt chose (indices refer to it).
+    var members: GroupMembers?
+    var balanceRequest = BalanceRequest()
+    /// The sticky cookie's value as the client sent it (`balance: sticky`).
+    var stickyToken: Substring?
+    /// Server of the current (or last) attempt.
+    var server: UpstreamServer?
     var serverIndex = 0
-    var serversTried = 0
+    var tried = ServerSet()
+    var attempts = 0
+    var firstAttemptStart: NIODeadline?
+    var lastFailure: AttemptFailure?
+    /// Every failed attempt so far failed to connect (no server could be reached).
+    var onlyConnectFailures = true
     var freshConnectionRetries = 0
-    /// The complete upstream request head, kept for a retry on a fresh connection.
+    /// The server whose in-flight count this request holds, if counted.
+    var inFlightState: ServerState?
+    /// Waiting in the group's queue under this id (all servers at `max_connections`).
+    var queueID: UInt64?
+    var queueTimeout: Scheduled<Void>?
+    /// How the upstream `Host` is chosen (the server's own name depends on the attempt).
+    var hostSource: HostSource = .keep
+    /// Rewritten request target (strip_prefix, absolute form), if any.
+    var upstreamTarget: String?
+    /// The complete upstream request head, kept for a retry.
     var upstreamHead: ByteBuffer?
+    /// The request body bytes sent so far, kept while they fit `retries.replay_buffer`
+    /// so another server can be sent the same request.
+    var replay: ByteBuffer?
+    /// Body bytes went upstream that `replay` no longer holds: no more retries.
+    var replayOverflowed = false
+    var continueSent = false
     var upstream: UpstreamHandler?
     var upstreamAddress: String?
     var upstreamStart: NIODeadline?
@@ -103,10 +142,27 @@ final class Exchange {
         self.bodyTarget = .queue
         self.expectsContinue = head.expectsContinue
         self.group = nil
+        self.groupIndex = 0
+        self.members = nil
+        self.balanceRequest = BalanceRequest()
+        self.stickyToken = nil
+        self.server = nil
         self.serverIndex = 0
-        self.serversTried = 0
+        self.tried.removeAll()
+        self.attempts = 0
+        self.firstAttemptStart = nil
+        self.lastFailure = nil
+        self.onlyConnectFailures = true
         self.freshConnectionRetries = 0
+        self.inFlightState = nil
+        self.queueID = nil
+        self.queueTimeout = nil
+        self.hostSource = .keep
+        self.upstreamTarget = nil
         self.upstreamHead = nil
+        self.replay = nil
+        self.replayOverflowed = false
+        self.continueSent = false
         self.upstream = nil
         self.upstreamAddress = nil
         self.upstreamStart = nil
@@ -134,6 +190,12 @@ final class Exchange {
         case .chunked:
             self.requestBody = .chunked(ChunkedScanner(mode: .validate))
         }
+    }
+
+    /// Whether the request could be sent again in full: no body, or every body byte sent
+    /// so far is still in `replay`.
+    var bodyReplayable: Bool {
+        !self.replayOverflowed
     }
 
     var hasBody: Bool {

@@ -26,10 +26,13 @@ public final class ProxyWorker: @unchecked Sendable {
     var requestHeadScratch = ByteBuffer()
     var responseHeadScratch = ByteBuffer()
     private var drainedPromise: EventLoopPromise<Void>?
+    /// Balancing state per upstream group of `snapshot` (same indices).
+    var groupStates: [WorkerGroupState]
 
     public init(eventLoop: any EventLoop, snapshot: RuntimeSnapshot, accessLogWriter: AccessLogWriter?) {
         self.eventLoop = eventLoop
         self.snapshot = snapshot
+        self.groupStates = snapshot.groups.map { WorkerGroupState(group: $0) }
         self.pool = ConnectionPool(eventLoop: eventLoop)
         self.requestIDs = RequestIDGenerator()
         self.accessLog = accessLogWriter.map { AccessLogBatcher(writer: $0, eventLoop: eventLoop) }
@@ -39,7 +42,15 @@ public final class ProxyWorker: @unchecked Sendable {
     public func update(snapshot: RuntimeSnapshot) {
         self.eventLoop.execute {
             self.snapshot = snapshot
+            self.groupStates = snapshot.groups.map { WorkerGroupState(group: $0) }
         }
+    }
+
+    /// Whether `groupStates[index]` belongs to `group` (false for a request that started
+    /// under the previous configuration generation).
+    @inline(__always)
+    func hasCurrentState(for group: UpstreamGroupRuntime, at index: Int) -> Bool {
+        index < self.groupStates.count && self.groupStates[index].group === group
     }
 
     /// Takes a scratch buffer out (leaving NIO's shared empty buffer in its place, so

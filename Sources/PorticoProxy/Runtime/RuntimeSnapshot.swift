@@ -1,7 +1,7 @@
 import NIOCore
 import NIOHTTP1
 import PorticoCore
-import Synchronization
+import Logging
 
 /// One compiled configuration generation.
 ///
@@ -16,10 +16,25 @@ public final class RuntimeSnapshot: Sendable {
     let groups: [UpstreamGroupRuntime]
     let settings: ProxySettings
 
-    public init(config: PorticoConfig) {
+    /// - Parameters:
+    ///   - previous: the generation this one replaces; servers still at the same address
+    ///     in a group of the same name keep their live state (health, ejections,
+    ///     counters), so a reload does not reset what Portico learned about them.
+    ///   - logger: where server state changes (down, up, ejected, restored) are logged.
+    public init(
+        config: PorticoConfig,
+        previous: RuntimeSnapshot? = nil,
+        logger: Logger = Logger(label: "portico.upstream")
+    ) {
         self.config = config
         self.settings = ProxySettings(config: config)
-        let groups = config.upstreams.map { UpstreamGroupRuntime(config: $0) }
+        var previousGroups: [String: UpstreamGroupRuntime] = [:]
+        for group in previous?.groups ?? [] {
+            previousGroups[group.name] = group
+        }
+        let groups = config.upstreams.map {
+            UpstreamGroupRuntime(config: $0, previous: previousGroups[$0.name], logger: logger)
+        }
         var groupIndexByName: [String: Int] = [:]
         for (index, group) in groups.enumerated() {
             groupIndexByName[group.name] = index
@@ -97,41 +112,5 @@ struct CompiledRoute: Sendable {
         self.responseHeaders = config.responseHeaders
         self.requestRules = CompiledHeaderRules(config.requestHeaders)
         self.responseRules = CompiledHeaderRules(config.responseHeaders)
-    }
-}
-
-/// Runtime view of an upstream group: its servers and the balancer state.
-final class UpstreamGroupRuntime: Sendable {
-    struct Server: Sendable {
-        let address: HostPort
-        /// `host:port` as sent in `Host` when `preserve_host: false`.
-        let hostHeader: String
-        /// Pre-parsed address for IP literals; host names are resolved at connect time.
-        let socketAddress: SocketAddress?
-
-        init(address: HostPort) {
-            self.address = address
-            self.hostHeader = address.description
-            self.socketAddress = try? SocketAddress(ipAddress: address.host, port: address.port)
-        }
-    }
-
-    let name: String
-    let servers: [Server]
-    let keepalive: KeepaliveConfig
-    private let nextIndex = Atomic<Int>(0)
-
-    init(config: UpstreamGroupConfig) {
-        self.name = config.name
-        self.servers = config.servers.map { Server(address: $0.address) }
-        self.keepalive = config.keepalive
-    }
-
-    /// Round robin (RFC-free; nginx's default). One relaxed atomic increment per request.
-    func nextServerIndex() -> Int {
-        let count = self.servers.count
-        guard count > 1 else { return 0 }
-        let ticket = self.nextIndex.wrappingAdd(1, ordering: .relaxed).oldValue
-        return Int(UInt(bitPattern: ticket) % UInt(count))
     }
 }

@@ -32,7 +32,7 @@ final class ConnectionPool {
 
     /// Opens a new connection to `server` on this pool's event loop; `completion` runs on that loop.
     func connect(
-        to server: UpstreamGroupRuntime.Server,
+        to server: UpstreamServer,
         connectTimeout: TimeAmount,
         completion: @escaping (Result<UpstreamHandler, any Error>) -> Void
     ) {
@@ -50,13 +50,7 @@ final class ConnectionPool {
                     try Self.configureUpstreamPipeline(channel.pipeline.syncOperations, handler: boundHandler.value)
                 }
             }
-        let connected: EventLoopFuture<any Channel>
-        if let socketAddress = server.socketAddress {
-            connected = bootstrap.connect(to: socketAddress)
-        } else {
-            connected = bootstrap.connect(host: server.address.host, port: server.address.port)
-        }
-        connected.assumeIsolatedUnsafeUnchecked().whenComplete { result in
+        bootstrap.connect(to: server.socketAddress).assumeIsolatedUnsafeUnchecked().whenComplete { result in
             completion(result.map { _ in handler })
         }
     }

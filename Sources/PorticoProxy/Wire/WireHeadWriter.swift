@@ -100,6 +100,7 @@ enum WireHeadWriter {
         framing: ClientFraming,
         connection: ConnectionHeader,
         rules: CompiledHeaderRules,
+        extraField: String? = nil,
         into out: inout ByteBuffer
     ) {
         let nominated = head.connection.hasOtherTokens ? FieldName.nominated(by: head) : []
@@ -120,6 +121,10 @@ enum WireHeadWriter {
                 Self.writeVia(merging: mergedVia ? head : nil, bytes: bytes, receivedMinor: head.version.minor, into: &out)
             }
             rules.writeAdded(into: &out)
+            if let extraField {
+                out.writeString(extraField)
+                out.writeStaticString("\r\n")
+            }
             if framing == .chunked {
                 out.writeStaticString("Transfer-Encoding: chunked\r\n")
             }
