@@ -151,6 +151,11 @@ public final class ProxyServer: Sendable {
         self.logger.info("configuration reloaded", metadata: ["upstreams": "\(config.upstreams.count)", "routes": "\(config.routes.count)"])
     }
 
+    /// Live state of every upstream server (health, ejection, load).
+    public func upstreamStatus() -> [UpstreamServerStatus] {
+        self.current.withLockedValue { $0 }.upstreamStatus()
+    }
+
     /// Stops accepting, lets in-flight requests finish for up to `grace`
     /// (default `timeouts.shutdown_grace`), closes what is left, flushes the access log.
     public func shutdown(grace: Duration? = nil) async {

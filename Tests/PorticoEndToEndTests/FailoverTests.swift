@@ -90,12 +90,12 @@ import Testing
         let healthy = try await runLoad(port: proxy.port, clients: 1, requestsPerClient: 30)
         #expect(healthy.byBody["b", default: 0] == 10)
         sick.set(true)
-        try await Task.sleep(for: .milliseconds(400))
+        #expect(await eventually { proxy.server.upstreamStatus().contains { !$0.healthy } })
         let down = try await runLoad(port: proxy.port, clients: 1, requestsPerClient: 30)
         #expect(down.byBody["b", default: 0] == 0, "\(down.byBody)")
         #expect(down.failures == 0)
         sick.set(false)
-        try await Task.sleep(for: .milliseconds(400))
+        #expect(await eventually { proxy.server.upstreamStatus().allSatisfy(\.healthy) })
         let up = try await runLoad(port: proxy.port, clients: 1, requestsPerClient: 30)
         #expect(up.byBody["b", default: 0] == 10, "\(up.byBody)")
         await proxy.stop()
@@ -115,10 +115,10 @@ import Testing
             group.outlierDetection.enabled = false
         }
         hanging.set(true)
-        try await Task.sleep(for: .milliseconds(500))
+        #expect(await eventually { proxy.server.upstreamStatus().filter { !$0.healthy }.map(\.server) == [origins.server(1).address.description] })
         let before = origins.origins[1].requestCount
         let tally = try await runLoad(port: proxy.port, clients: 1, requestsPerClient: 10)
-        #expect(tally.byBody == ["a": 10])
+        #expect(tally.byBody == ["a": 10], "\(tally.failureSamples)")
         // Only probes reached it (each probe is a request too); no client request did.
         #expect(origins.origins[1].requests().dropFirst(before).allSatisfy { $0.header("User-Agent") == "Portico-Health-Check" })
         hanging.set(false)

@@ -167,3 +167,39 @@ final class UpstreamGroupRuntime: Sendable {
         server.state.recordSuccess()
     }
 }
+
+/// One server's live state, for status pages, the admin API and tests.
+public struct UpstreamServerStatus: Sendable, Equatable {
+    public var group: String
+    /// `ip:port`.
+    public var server: String
+    /// Passing active health checks (true when there are none).
+    public var healthy: Bool
+    /// Currently ejected by passive health.
+    public var ejected: Bool
+    public var backup: Bool
+    /// Requests in flight (counted only when the policy or `max_connections` needs it).
+    public var inFlight: Int
+    public var failures: Int
+}
+
+extension RuntimeSnapshot {
+    /// Every server of every group, in configuration order.
+    public func upstreamStatus() -> [UpstreamServerStatus] {
+        let now = Int64(truncatingIfNeeded: NIODeadline.now().uptimeNanoseconds)
+        return self.groups.flatMap { group in
+            group.members.servers.map { server in
+                let until = server.state.ejectedUntil.load(ordering: .relaxed)
+                return UpstreamServerStatus(
+                    group: group.name,
+                    server: server.identity,
+                    healthy: server.state.activeHealthy.load(ordering: .relaxed),
+                    ejected: until != 0 && now < until,
+                    backup: server.isBackup,
+                    inFlight: server.state.inFlight.load(ordering: .relaxed),
+                    failures: server.state.failuresTotal.load(ordering: .relaxed)
+                )
+            }
+        }
+    }
+}
