@@ -83,7 +83,7 @@ import Testing
         }
         let proxy = try await self.proxy(origins.origins.indices.map { origins.server($0) }) { _, group in
             group.healthCheck = HealthCheckConfig(
-                path: "/healthz", interval: .milliseconds(50), timeout: .milliseconds(200),
+                path: "/healthz", interval: .milliseconds(50), timeout: .seconds(1),
                 expectBody: "ok", healthyThreshold: 2, unhealthyThreshold: 2
             )
         }
@@ -109,7 +109,8 @@ import Testing
         }
         let proxy = try await self.proxy([origins.server(0), origins.server(1)]) { _, group in
             group.healthCheck = HealthCheckConfig(
-                path: "/", interval: .milliseconds(50), timeout: .milliseconds(100),
+                // The timeout is generous so a loaded test machine cannot fail "a" too.
+                path: "/", interval: .milliseconds(50), timeout: .milliseconds(400),
                 healthyThreshold: 1, unhealthyThreshold: 2
             )
             group.outlierDetection.enabled = false

@@ -166,7 +166,7 @@ import Testing
             $0.queue = QueueConfig(size: 10, timeout: .milliseconds(300))
         }
         async let first = HTTPTestClient.get(port: proxy.port, path: "/1")
-        try await Task.sleep(for: .milliseconds(100))
+        #expect(await eventually { origins.origins[0].requestCount == 1 })
         let second = try await HTTPTestClient.get(port: proxy.port, path: "/2")
         #expect(second.status == 503)
         #expect(second.bodyString.contains("stayed busy"))
