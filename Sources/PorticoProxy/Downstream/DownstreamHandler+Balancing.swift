@@ -8,7 +8,8 @@ extension DownstreamHandler {
     /// needs from the request: the hash key (`consistent_hash`) or the sticky cookie.
     func prepareBalancing(_ exchange: Exchange, group: UpstreamGroupRuntime) {
         let index = exchange.groupIndex
-        let now = Self.uptimeNanos()
+        // The request's start time, not a fresh clock read: one fewer per request.
+        let now = Int64(truncatingIfNeeded: exchange.startTime.uptimeNanoseconds)
         guard self.worker.hasCurrentState(for: group, at: index) else {
             exchange.members = group.members
             return
@@ -125,8 +126,10 @@ extension DownstreamHandler {
         exchange.queueID = id
         exchange.queueTimeout = context.eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(
             in: TimeAmount(group.config.queue.timeout)
-        ) { [weak self] in
-            self?.queuedRequestTimedOut(id: id)
+        ) { [self] in
+            // Strong on purpose (no weak side table on a hot object); `leaveQueue`
+            // cancels this task when the exchange or the connection ends.
+            self.queuedRequestTimedOut(id: id)
         }
     }
 

@@ -20,10 +20,15 @@ extension DownstreamHandler {
             return
         }
         exchange.bodyTarget = .queue
-        let now = Self.uptimeNanos()
+        let start: NIODeadline
         if exchange.firstAttemptStart == nil {
-            exchange.firstAttemptStart = .now()
+            // The first attempt follows the request head at once: reuse its clock read.
+            start = exchange.startTime
+            exchange.firstAttemptStart = start
+        } else {
+            start = .now()
         }
+        let now = Int64(truncatingIfNeeded: start.uptimeNanoseconds)
         let selection: WorkerGroupState.Selection
         let index = exchange.groupIndex
         if self.worker.hasCurrentState(for: group, at: index) {

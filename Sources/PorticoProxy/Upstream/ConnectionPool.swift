@@ -107,8 +107,7 @@ final class ConnectionPool {
     private func startSweepingIfNeeded() {
         guard !self.sweepScheduled, !self.isShutDown else { return }
         self.sweepScheduled = true
-        self.eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(in: .seconds(1)) { [weak self] in
-            guard let self else { return }
+        self.eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(in: .seconds(1)) { [self] in
             self.sweepScheduled = false
             self.sweep()
             if self.idleConnectionCount > 0 {

@@ -55,7 +55,9 @@ final class UpstreamHandler: ChannelDuplexHandler {
     /// reference is cleared on `detach()`, `close()` and failure, which every path
     /// that ends an exchange goes through.
     private(set) var receiver: (any UpstreamResponseReceiver)?
-    private weak var pool: ConnectionPool?
+    /// Strong (a weak reference would put every retain of the pool on the slow path);
+    /// the pool outlives its connections, which it closes on shutdown.
+    private let pool: ConnectionPool
     private var timer: LazyDeadlineTimer?
     private var timerPurpose: TimerPurpose = .none
     private var heldRead = false
@@ -101,8 +103,10 @@ final class UpstreamHandler: ChannelDuplexHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        self.timer = LazyDeadlineTimer(eventLoop: context.eventLoop) { [weak self] in
-            self?.timerExpired()
+        // Not `[weak self]` (see DownstreamHandler.handlerAdded): the timer is cancelled
+        // and dropped in `handlerRemoved`, before this handler can go away.
+        self.timer = LazyDeadlineTimer(eventLoop: context.eventLoop) { [self] in
+            self.timerExpired()
         }
     }
 
@@ -341,7 +345,7 @@ final class UpstreamHandler: ChannelDuplexHandler {
                 break
             }
         }
-        self.pool?.connectionClosed(self)
+        self.pool.connectionClosed(self)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
