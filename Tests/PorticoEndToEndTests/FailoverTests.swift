@@ -47,7 +47,7 @@ import Testing
             name == "b" && hanging.isOn ? .delayHead(.seconds(3), then: .text(name)) : .text(name)
         }
         let proxy = try await self.proxy(origins.origins.indices.map { origins.server($0) }) { config, group in
-            config.timeouts.upstreamHeader = .milliseconds(200)
+            config.timeouts.upstreamHeader = .milliseconds(500)
             group.outlierDetection = OutlierDetectionConfig(
                 consecutiveFailures: 2, baseEjectionTime: .seconds(3), maxEjectionTime: .seconds(10)
             )

@@ -86,12 +86,15 @@ import Testing
         case .text:
             #expect(line.hasPrefix("127.0.0.1 - - ["))
             #expect(line.contains("\"GET /logged?q=1 HTTP/1.1\" 200 5 "))
+            #expect(line.contains(" up=origin att=1 "))
         case .json:
             let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
             #expect(object?["status"] as? Int == 200)
             #expect(object?["bytes_sent"] as? Int == 5)
             #expect(object?["route"] as? String == "default")
             #expect((object?["request_id"] as? String)?.count == 16)
+            #expect(object?["upstream_group"] as? String == "origin")
+            #expect(object?["attempts"] as? Int == 1)
         }
         try await origin.stop()
     }

@@ -93,7 +93,7 @@ extension DownstreamHandler {
             case .success(let connection):
                 self.attach(connection, to: exchange)
             case .failure(let error):
-                self.upstreamAttemptFailed(exchange, failure: .connectFailed("\(error)"))
+                self.upstreamAttemptFailed(exchange, failure: .connectFailed(ConnectFailureReason.describe(error)))
             }
         }
     }
