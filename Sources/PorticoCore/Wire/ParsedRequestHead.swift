@@ -28,6 +28,13 @@ public struct ParsedRequestHead: HTTP1ParsedHead {
     /// Whether the connection may carry another request afterwards (RFC 9112 §9.3).
     public internal(set) var isKeepAlive: Bool
 
+    /// An empty head with no storage, for holders that must let go of the received bytes
+    /// (an idle connection's reusable exchange) without becoming optional.
+    public static let empty = ParsedRequestHead(
+        bytes: ByteBuffer(), method: .GET, targetRange: 0..<0, version: .http1_1, fields: [],
+        framing: .none, hostFieldIndex: nil, connection: [], expectsContinue: false, isKeepAlive: true
+    )
+
     /// The request-target as a string. Allocates: for logs, tests and NIO interop.
     public var target: String {
         withUnsafeBytes(of: targetRange) { String(decoding: $0, as: UTF8.self) }

@@ -95,6 +95,7 @@ extension DownstreamHandler {
             self.endAttempt(exchange)
             self.leaveQueue(exchange)
         }
+        self.exchange?.releaseBuffers()
         self.spareExchange = self.exchange
         self.exchange = nil
         self.armIdleTimer()

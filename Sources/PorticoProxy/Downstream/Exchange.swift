@@ -180,6 +180,25 @@ final class Exchange {
         self.setRequestBody(from: head)
     }
 
+    /// Lets go of everything that pins memory (the received head bytes, the upstream
+    /// head, the replay copy) while the exchange waits for the connection's next
+    /// request: an idle keep-alive connection otherwise keeps its last receive buffer
+    /// alive (measured: ~2 KiB per idle connection).
+    func releaseBuffers() {
+        self.head = .empty
+        self.upstreamHead = nil
+        self.replay = nil
+        self.upstream = nil
+        self.route = nil
+        self.members = nil
+        self.server = nil
+        self.group = nil
+        self.stickyToken = nil
+        self.requestID = nil
+        self.host = ""
+        self.upstreamAddress = nil
+    }
+
     private func setRequestBody(from head: ParsedRequestHead) {
         switch head.framing {
         case .none, .contentLength(0):
