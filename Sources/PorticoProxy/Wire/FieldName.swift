@@ -15,6 +15,8 @@ enum FieldName {
         case via
         /// `Host`: kept or replaced depending on the route.
         case host
+        /// `Forwarded` (RFC 7239): kept only from a trusted proxy.
+        case forwarded
     }
 
     /// A request field on its way upstream. RFC 9110 §7.6.1: `Connection`,
@@ -30,6 +32,7 @@ enum FieldName {
         case 4: return named(name, "host") ? .host : .keep
         case 6: return named(name, "expect") ? .drop : .keep
         case 7: return named(name, "upgrade") ? .drop : .keep
+        case 9: return named(name, "forwarded") ? .forwarded : .keep
         case 10: return (named(name, "connection") || named(name, "keep-alive")) ? .drop : .keep
         case 14: return named(name, "content-length") ? .drop : .keep
         case 15: return named(name, "x-forwarded-for") ? .forwardedFor : .keep

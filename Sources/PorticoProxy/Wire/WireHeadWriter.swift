@@ -21,6 +21,10 @@ enum WireHeadWriter {
         var clientAddress: String
         var proto: ForwardedHeaders.Proto
         var rules: CompiledHeaderRules
+        /// Whether the received `X-Forwarded-For`/`Forwarded` came from a trusted proxy.
+        /// When false they are replaced, never passed on: a client could otherwise
+        /// claim any address to everything behind Portico.
+        var trustForwarded: Bool = true
     }
 
     static func writeRequest(_ head: ParsedRequestHead, edits: RequestEdits, into out: inout ByteBuffer) {
@@ -38,19 +42,24 @@ enum WireHeadWriter {
             out.writeStaticString(" HTTP/1.1\r\n")
 
             let keepHost = edits.host == nil && !rules.replacesHost
+            let trusted = edits.trustForwarded
             let (mergedForwardedFor, mergedVia) = Self.copyFields(
                 of: head, all: all, rules: rules, nominated: nominated, into: &out
             ) { name in
-                let disposition = FieldName.requestDisposition(name)
-                return disposition == .host ? (keepHost ? .keep : .drop) : disposition
+                switch FieldName.requestDisposition(name) {
+                case .host: return keepHost ? .keep : .drop
+                case .forwarded: return trusted ? .keep : .drop
+                case .forwardedFor: return trusted ? .forwardedFor : .drop
+                case let other: return other
+                }
             }
 
             if let host = edits.host, !rules.replacesHost {
                 Self.writeField("Host", host, into: &out)
             }
             if !rules.replacesForwardedFor {
-                // X-Forwarded-For: what earlier proxies said, then this client (as nginx's
-                // $proxy_add_x_forwarded_for; the security issue adds trusted-proxy rules).
+                // X-Forwarded-For: what trusted earlier proxies said, then this client (as
+                // nginx's $proxy_add_x_forwarded_for behind `set_real_ip_from`).
                 out.writeStaticString("X-Forwarded-For: ")
                 if mergedForwardedFor {
                     Self.writeMergedValues(of: head, named: "x-forwarded-for", bytes: bytes, into: &out)
