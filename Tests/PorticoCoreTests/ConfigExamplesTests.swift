@@ -31,7 +31,7 @@ struct ConfigExamplesTests {
     }
 
     @Test func theExpectedExamplesExist() {
-        #expect(Set(Self.exampleFiles).isSuperset(of: ["full.yaml", "load-balancing.yaml", "minimal.yaml", "routing.yaml"]))
+        #expect(Set(Self.exampleFiles).isSuperset(of: ["full.yaml", "load-balancing.yaml", "minimal.yaml", "routing.yaml", "security.yaml"]))
     }
 
     @Test(arguments: exampleFiles)

@@ -16,7 +16,7 @@ import Darwin
 public enum ConfigLoader {
     static let topLevelKeys = [
         "workers", "server_header", "timeouts", "limits", "access_log",
-        "listeners", "upstreams", "routes",
+        "listeners", "upstreams", "routes", "security",
     ]
 
     /// Reads and parses the file at `path`. Diagnostics name the file as `path` was given.
@@ -146,6 +146,7 @@ extension ConfigReader {
         if let child = fields["timeouts"] { config.timeouts = timeouts(child) }
         if let child = fields["limits"] { config.limits = limits(child) }
         if let child = fields["access_log"] { config.accessLog = accessLog(child) }
+        if let child = fields["security"] { config.security = security(child) }
         var decodedListeners: [DecodedListener] = []
         var decodedUpstreams: [DecodedUpstream] = []
         var decodedRoutes: [DecodedRoute] = []

@@ -10,15 +10,16 @@ struct DecodedRoute {
 }
 
 /// Decoders for `routes:`: names, the single action, and the options that only make
-/// sense when forwarding.
+/// sense when forwarding. Security keys are read by `routeSecurity`
+/// (`ConfigReader+RouteSecurity.swift`).
 extension ConfigReader {
     static let routeKeys = [
         "name", "match", "upstream", "redirect", "respond",
         "strip_prefix", "preserve_host", "request_headers", "response_headers",
-    ]
+    ] + routeSecurityKeys
     static let actionKeys = ["upstream", "redirect", "respond"]
     /// Keys that configure forwarding and are meaningless for `redirect`/`respond`.
-    static let forwardingKeys = ["strip_prefix", "preserve_host", "request_headers"]
+    static let forwardingKeys = ["strip_prefix", "preserve_host", "request_headers", "error_pages"]
     static let redirectStatuses = [301, 302, 303, 307, 308]
 
     mutating func routes(_ value: ConfigNode) -> [DecodedRoute] {
@@ -72,6 +73,7 @@ extension ConfigReader {
             if let child = fields["preserve_host"], let flag = bool(child) { route.preserveHost = flag }
             if let child = fields["request_headers"] { route.requestHeaders = headerRules(child, isRequest: true) }
         }
+        routeSecurity(fields, into: &route, forwards: actions.first.map { $0 == "upstream" } ?? true)
         return DecodedRoute(
             config: route,
             nameSite: fields.has("name") ? (fields["name"]?.site ?? fields.site) : fields.site,

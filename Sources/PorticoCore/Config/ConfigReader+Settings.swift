@@ -31,6 +31,7 @@ extension ConfigReader {
     static let timeoutKeys = [
         "client_header", "client_idle", "client_body",
         "upstream_connect", "upstream_header", "upstream_idle", "shutdown_grace",
+        "client_send", "client_min_body_rate",
     ]
 
     mutating func timeouts(_ value: ConfigNode) -> TimeoutsConfig {
@@ -46,18 +47,23 @@ extension ConfigReader {
         read("upstream_header", \.upstreamHeader, &self)
         read("upstream_idle", \.upstreamIdle, &self)
         read("shutdown_grace", \.shutdownGrace, &self)
+        read("client_send", \.clientSend, &self)
+        if let child = fields["client_min_body_rate"], let rate = byteRate(child) { config.clientMinBodyRate = rate }
         return config
     }
 
     mutating func limits(_ value: ConfigNode) -> LimitsConfig {
         var config = LimitsConfig()
-        guard let fields = fields(value, known: ["max_request_line", "max_header_bytes", "max_header_count"]) else {
+        guard let fields = fields(value, known: ["max_request_line", "max_header_bytes", "max_header_count", "max_body_size"]) else {
             return config
         }
         if let child = fields["max_request_line"], let size = size(child) { config.maxRequestLine = size }
         if let child = fields["max_header_bytes"], let size = size(child) { config.maxHeaderBytes = size }
         if let child = fields["max_header_count"], let count = int(child, in: 1...Int.max, "max_header_count") {
             config.maxHeaderCount = count
+        }
+        if let child = fields["max_body_size"], let limit = bodySizeLimit(child, nullIsUnlimited: true) {
+            if case .bytes(let bytes) = limit { config.maxBodySize = bytes }
         }
         return config
     }

@@ -17,7 +17,8 @@ struct DecodedUpstream {
     var nameSite: ConfigSite
 }
 
-/// Decoders for `listeners:` and `upstreams:`.
+/// Decoders for `listeners:` and `upstreams:`. A listener's security keys are read by
+/// `listenerSecurity` (`ConfigReader+Security.swift`).
 extension ConfigReader {
     mutating func listeners(_ value: ConfigNode) -> [DecodedListener] {
         guard let items = items(value) else { return [] }
@@ -26,7 +27,7 @@ extension ConfigReader {
     }
 
     private mutating func listener(_ value: ConfigNode) -> DecodedListener? {
-        guard let fields = fields(value, known: ["address", "name"]) else { return nil }
+        guard let fields = fields(value, known: ["address", "name"] + Self.listenerSecurityKeys) else { return nil }
         requireKey("address", in: fields, context: "listener")
         var addressText = ""
         var address: HostPort?
@@ -38,8 +39,10 @@ extension ConfigReader {
         if let child = fields["name"], let text = nonEmptyString(child, "listener name") {
             name = text
         }
+        var config = ListenerConfig(name: name, address: address ?? HostPort(host: "0.0.0.0", port: 0))
+        listenerSecurity(fields, into: &config)
         return DecodedListener(
-            config: ListenerConfig(name: name, address: address ?? HostPort(host: "0.0.0.0", port: 0)),
+            config: config,
             address: address,
             addressSite: fields["address"]?.site ?? fields.site,
             nameSite: fields["name"]?.site ?? fields["address"]?.site ?? fields.site,

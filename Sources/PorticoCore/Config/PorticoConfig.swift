@@ -17,6 +17,8 @@ public struct PorticoConfig: Sendable, Equatable {
     public var timeouts: TimeoutsConfig
     public var limits: LimitsConfig
     public var accessLog: AccessLogConfig
+    /// Process-wide edge-security settings (`security:`).
+    public var security: SecurityConfig
 
     public init(
         listeners: [ListenerConfig] = [],
@@ -26,7 +28,8 @@ public struct PorticoConfig: Sendable, Equatable {
         serverHeader: String? = "portico",
         timeouts: TimeoutsConfig = TimeoutsConfig(),
         limits: LimitsConfig = LimitsConfig(),
-        accessLog: AccessLogConfig = AccessLogConfig()
+        accessLog: AccessLogConfig = AccessLogConfig(),
+        security: SecurityConfig = SecurityConfig()
     ) {
         self.listeners = listeners
         self.upstreams = upstreams
@@ -36,6 +39,7 @@ public struct PorticoConfig: Sendable, Equatable {
         self.timeouts = timeouts
         self.limits = limits
         self.accessLog = accessLog
+        self.security = security
     }
 }
 
@@ -59,10 +63,31 @@ public struct ListenerConfig: Sendable, Equatable {
     /// Optional name used in logs; defaults to the address text.
     public var name: String
     public var address: HostPort
+    /// Every connection must start with a PROXY protocol v1 or v2 header, whose source
+    /// address then is the client's (connections without one are closed).
+    public var proxyProtocol: Bool
+    /// Client networks admitted on this listener; a refused client's connection is
+    /// closed at once. Checked against the TCP peer (or the PROXY protocol source).
+    public var access: IPAccessConfig
+    /// Most open connections on this listener; `nil` = unlimited.
+    public var maxConnections: Int?
+    /// Most open connections from one client address on this listener; `nil` = unlimited.
+    public var maxConnectionsPerIP: Int?
 
-    public init(name: String, address: HostPort) {
+    public init(
+        name: String,
+        address: HostPort,
+        proxyProtocol: Bool = false,
+        access: IPAccessConfig = IPAccessConfig(),
+        maxConnections: Int? = nil,
+        maxConnectionsPerIP: Int? = nil
+    ) {
         self.name = name
         self.address = address
+        self.proxyProtocol = proxyProtocol
+        self.access = access
+        self.maxConnections = maxConnections
+        self.maxConnectionsPerIP = maxConnectionsPerIP
     }
 }
 
@@ -81,6 +106,20 @@ public struct RouteConfig: Sendable, Equatable {
     public var preserveHost: Bool
     public var requestHeaders: HeaderRules
     public var responseHeaders: HeaderRules
+    /// Client networks admitted on this route (after `security.trusted_proxies`); 403 otherwise.
+    public var access: IPAccessConfig
+    /// Overrides `limits.maxBodySize` for this route; `nil` inherits it.
+    public var maxBodySize: BodySizeLimit?
+    /// Most requests of this route in flight at once; more get 503. `nil` = unlimited.
+    public var maxConcurrentRequests: Int?
+    public var rateLimit: RateLimitConfig?
+    public var auth: RouteAuth?
+    /// A request matching any rule gets 403.
+    public var denyRules: [DenyRule]
+    /// Response headers such as HSTS; `nil` = none.
+    public var securityHeaders: SecurityHeadersConfig?
+    /// Only on upstream routes; `nil` passes upstream error responses through.
+    public var errorPages: ErrorPagesConfig?
 
     public init(
         name: String,
@@ -89,7 +128,15 @@ public struct RouteConfig: Sendable, Equatable {
         stripPrefix: String? = nil,
         preserveHost: Bool = true,
         requestHeaders: HeaderRules = HeaderRules(),
-        responseHeaders: HeaderRules = HeaderRules()
+        responseHeaders: HeaderRules = HeaderRules(),
+        access: IPAccessConfig = IPAccessConfig(),
+        maxBodySize: BodySizeLimit? = nil,
+        maxConcurrentRequests: Int? = nil,
+        rateLimit: RateLimitConfig? = nil,
+        auth: RouteAuth? = nil,
+        denyRules: [DenyRule] = [],
+        securityHeaders: SecurityHeadersConfig? = nil,
+        errorPages: ErrorPagesConfig? = nil
     ) {
         self.name = name
         self.match = match
@@ -98,6 +145,24 @@ public struct RouteConfig: Sendable, Equatable {
         self.preserveHost = preserveHost
         self.requestHeaders = requestHeaders
         self.responseHeaders = responseHeaders
+        self.access = access
+        self.maxBodySize = maxBodySize
+        self.maxConcurrentRequests = maxConcurrentRequests
+        self.rateLimit = rateLimit
+        self.auth = auth
+        self.denyRules = denyRules
+        self.securityHeaders = securityHeaders
+        self.errorPages = errorPages
+    }
+
+    /// The body size limit in force on this route: its own `max_body_size`, else
+    /// `limits.max_body_size`. `nil` means unlimited.
+    public func effectiveMaxBodySize(_ limits: LimitsConfig) -> Int? {
+        switch maxBodySize {
+        case nil: limits.maxBodySize
+        case .unlimited: nil
+        case .bytes(let bytes): bytes
+        }
     }
 }
 
@@ -203,6 +268,16 @@ public struct TimeoutsConfig: Sendable, Equatable {
     public var upstreamIdle: Duration
     /// On SIGTERM/SIGINT, how long in-flight requests may take before connections are closed.
     public var shutdownGrace: Duration
+    /// Longest time a client may go without accepting response bytes while the proxy has
+    /// some to send; the connection is closed on expiry. nginx: `send_timeout`.
+    public var clientSend: Duration
+    /// Bytes per second a request body must average, measured from the start of the body
+    /// once `clientMinBodyRateGrace` has passed (slow-POST protection; 408 on failure).
+    /// 0 turns the check off.
+    public var clientMinBodyRate: Int
+
+    /// How long a request body may arrive at any rate before `clientMinBodyRate` applies.
+    public static let clientMinBodyRateGrace: Duration = .seconds(5)
 
     public init(
         clientHeader: Duration = .seconds(10),
@@ -211,7 +286,9 @@ public struct TimeoutsConfig: Sendable, Equatable {
         upstreamConnect: Duration = .seconds(5),
         upstreamHeader: Duration = .seconds(60),
         upstreamIdle: Duration = .seconds(60),
-        shutdownGrace: Duration = .seconds(30)
+        shutdownGrace: Duration = .seconds(30),
+        clientSend: Duration = .seconds(60),
+        clientMinBodyRate: Int = 0
     ) {
         self.clientHeader = clientHeader
         self.clientIdle = clientIdle
@@ -220,11 +297,14 @@ public struct TimeoutsConfig: Sendable, Equatable {
         self.upstreamHeader = upstreamHeader
         self.upstreamIdle = upstreamIdle
         self.shutdownGrace = shutdownGrace
+        self.clientSend = clientSend
+        self.clientMinBodyRate = clientMinBodyRate
     }
 }
 
-/// Request-head size limits (RFC 9112 §3: servers should answer 414 for an overlong
-/// request target and 431 for oversized header fields, RFC 6585 §5).
+/// Request size limits (RFC 9112 §3: servers should answer 414 for an overlong
+/// request target and 431 for oversized header fields, RFC 6585 §5; 413 for a body
+/// that is too large, RFC 9110 §15.5.14).
 public struct LimitsConfig: Sendable, Equatable {
     /// Longest request line (method, target, version) in bytes; 414 beyond it.
     public var maxRequestLine: Int
@@ -232,11 +312,15 @@ public struct LimitsConfig: Sendable, Equatable {
     public var maxHeaderBytes: Int
     /// Most header fields in one request; 431 beyond it.
     public var maxHeaderCount: Int
+    /// Largest request body in bytes (declared or received); 413 beyond it. `nil` =
+    /// unlimited. Routes may override it (`RouteConfig.maxBodySize`).
+    public var maxBodySize: Int?
 
-    public init(maxRequestLine: Int = 8 * 1024, maxHeaderBytes: Int = 32 * 1024, maxHeaderCount: Int = 100) {
+    public init(maxRequestLine: Int = 8 * 1024, maxHeaderBytes: Int = 32 * 1024, maxHeaderCount: Int = 100, maxBodySize: Int? = nil) {
         self.maxRequestLine = maxRequestLine
         self.maxHeaderBytes = maxHeaderBytes
         self.maxHeaderCount = maxHeaderCount
+        self.maxBodySize = maxBodySize
     }
 }
 
