@@ -55,7 +55,14 @@ public final class ProxyServer: Sendable {
             if self.ownsGroup { try? self.group.syncShutdownGracefully() }
             throw StartupError(description: "\(error)")
         }
-        let snapshot = RuntimeSnapshot(config: config, logger: logger)
+        let snapshot: RuntimeSnapshot
+        do {
+            snapshot = try RuntimeSnapshot(config: config, logger: logger)
+        } catch {
+            self.accessLogWriter?.close()
+            if self.ownsGroup { try? self.group.syncShutdownGracefully() }
+            throw StartupError(description: "\(error)")
+        }
         self.current = NIOLockedValueBox(snapshot)
         self.monitor = UpstreamMonitor(eventLoopGroup: self.group, logger: logger)
         var workers: [ObjectIdentifier: ProxyWorker] = [:]
@@ -137,10 +144,12 @@ public final class ProxyServer: Sendable {
     /// Switches to a new configuration's routes, upstreams and settings without closing
     /// any connection: requests in flight finish under the generation they started with.
     /// Servers that keep their address keep their health, ejections and counters.
-    /// Listeners are not re-bound (their addresses stay as started).
-    public func reload(config: PorticoConfig) {
-        let snapshot = self.current.withLockedValue { current in
-            let next = RuntimeSnapshot(config: config, previous: current, logger: self.logger)
+    /// Listeners are not re-bound (their addresses stay as started). If the new
+    /// configuration cannot be compiled (an unreadable htpasswd file, a bad key), it
+    /// throws and the running configuration stays in force.
+    public func reload(config: PorticoConfig) throws {
+        let snapshot = try self.current.withLockedValue { current in
+            let next = try RuntimeSnapshot(config: config, previous: current, logger: self.logger)
             current = next
             return next
         }

@@ -75,9 +75,15 @@ import Testing
         try await origin.stop()
     }
 
-    @Test func forwardedHeadersAreSet() async throws {
+    /// Without `trusted_proxies`, a client's own X-Forwarded-For is replaced, never
+    /// passed on; from a trusted proxy it is extended.
+    @Test(arguments: [false, true]) func forwardedHeadersAreSet(trustLoopback: Bool) async throws {
         let origin = try await TestOrigin.start()
-        let proxy = try await ProxyFixture.start(origins: [origin])
+        let proxy = try await ProxyFixture.start(origins: [origin]) { config in
+            if trustLoopback {
+                config.security.trustedProxies = [ConfigCIDR.parse("127.0.0.0/8")!]
+            }
+        }
         let client = try await proxy.connect()
         let response = try await client.roundTrip(
             get("/x", host: "shop.example:8443", extra: "X-Forwarded-For: 203.0.113.9\r\nX-Forwarded-Proto: https\r\n")
@@ -85,7 +91,7 @@ import Testing
         #expect(response.status == 200)
         #expect(response.header("Via") == "1.1 portico")
         let seen = try #require(origin.requests().first)
-        #expect(seen.header("X-Forwarded-For") == "203.0.113.9, 127.0.0.1")
+        #expect(seen.header("X-Forwarded-For") == (trustLoopback ? "203.0.113.9, 127.0.0.1" : "127.0.0.1"))
         #expect(seen.header("X-Forwarded-Proto") == "http")
         #expect(seen.header("X-Forwarded-Host") == "shop.example:8443")
         #expect(seen.header("Via") == "1.1 portico")

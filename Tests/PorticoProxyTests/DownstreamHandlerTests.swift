@@ -33,7 +33,7 @@ import Testing
         init(config: PorticoConfig = DownstreamHandlerTests.config) throws {
             self.loop = EmbeddedEventLoop()
             self.channel = EmbeddedChannel(loop: self.loop)
-            let worker = ProxyWorker(eventLoop: self.loop, snapshot: RuntimeSnapshot(config: config), accessLogWriter: nil)
+            let worker = ProxyWorker(eventLoop: self.loop, snapshot: try! RuntimeSnapshot(config: config), accessLogWriter: nil)
             try DownstreamPipeline.configure(self.channel, worker: worker)
             try self.channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
         }

@@ -82,15 +82,15 @@ import Testing
         #expect(group.members.ejectedCount() == 1)
     }
 
-    @Test func reloadCarriesServerStateByAddress() {
-        let first = RuntimeSnapshot(
+    @Test func reloadCarriesServerStateByAddress() throws {
+        let first = try RuntimeSnapshot(
             config: PorticoConfig(upstreams: [Self.group(["127.0.0.1:1001", "127.0.0.1:1002"])]),
             logger: Self.logger
         )
         let kept = first.groups[0].members.servers[1].state
         kept.setActiveHealth(false, now: 1, reason: "test")
         // The reload drops 1001, keeps 1002 and adds 1003.
-        let second = RuntimeSnapshot(
+        let second = try RuntimeSnapshot(
             config: PorticoConfig(upstreams: [Self.group(["127.0.0.1:1002", "127.0.0.1:1003"])]),
             previous: first,
             logger: Self.logger

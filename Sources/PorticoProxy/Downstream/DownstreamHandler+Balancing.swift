@@ -21,7 +21,7 @@ extension DownstreamHandler {
         switch group.config.balance {
         case .consistentHash:
             exchange.balanceRequest.hashKey = BalanceKey.hash(
-                source: group.config.hashKey, head: exchange.head, clientIP: self.clientAddress
+                source: group.config.hashKey, head: exchange.head, clientIP: exchange.clientIP
             )
         case .sticky:
             if let value = exchange.head.cookieValue(named: group.config.sticky.cookieName) {
@@ -101,7 +101,10 @@ extension DownstreamHandler {
                 forwardedHost: exchange.host.isEmpty ? nil : exchange.host,
                 clientAddress: self.clientAddress,
                 proto: self.scheme,
-                rules: exchange.route?.requestRules ?? .none
+                rules: exchange.route?.requestRules ?? .none,
+                trustForwarded: self.peerIsTrustedProxy,
+                extraFields: exchange.requestExtraFields,
+                dropAuthorization: exchange.stripAuthorization
             ),
             into: &upstreamHead
         )

@@ -56,12 +56,32 @@ extension DownstreamHandler {
             hostValue = nil
         }
         exchange.host = hostValue.map(String.init) ?? ""
+        exchange.clientIP = self.resolveClientIP(head, security: snapshot.security)
+
+        // Route on the normalised path, and forward that same path, so a rule on
+        // `/admin` also covers `/%61dmin` and `/x/../admin` (RFC 3986 §6.2.2).
+        var path = parsedTarget.path
+        var originForm = parsedTarget.originForm
+        if let options = snapshot.security.pathOptions, PathNormalizer.needsNormalization(path, options: options) {
+            switch PathNormalizer.normalize(path, options: options) {
+            case .success(let normalized):
+                let query = originForm.dropFirst(path.count)
+                path = Substring(normalized)
+                originForm = Substring(normalized + query)
+                exchange.pathWasNormalized = true
+            case .failure:
+                exchange.closeAfterResponse = true
+                self.respondLocally(exchange, error: .badRequest)
+                return
+            }
+        }
+
         let routingHost = hostValue.flatMap(HostHeader.normalizedHost)
         guard
             let routeIndex = snapshot.routeTable.firstMatch(
                 method: head.method,
                 host: routingHost,
-                path: parsedTarget.path,
+                path: path,
                 headers: head
             )
         else {
@@ -72,6 +92,32 @@ extension DownstreamHandler {
         exchange.routeName = route.name
         exchange.route = route
 
+        if case .upstream = route.action {
+            if let prefix = route.stripPrefix {
+                exchange.upstreamTarget = PathRewrite.stripPrefix(prefix, from: originForm)
+            } else if parsedTarget.form == .absolute || exchange.pathWasNormalized {
+                // RFC 9112 §3.2.2: origins get the origin form; the authority becomes Host.
+                exchange.upstreamTarget = String(originForm)
+            }
+            if !route.preserveHost {
+                exchange.hostSource = .server
+            } else if parsedTarget.authority != nil {
+                exchange.hostSource = .fixed(exchange.host)
+            } else if head.hostFieldIndex == nil {
+                // HTTP/1.0 without Host: HTTP/1.1 upstreams require one (RFC 9112 §3.2).
+                exchange.hostSource = .server
+            }
+        }
+        if let routeGuard = route.routeGuard, routeGuard.isActive {
+            // Filtering, access lists, limits, body size; authentication may finish later.
+            self.guardRequest(exchange, route: route, routeGuard: routeGuard, path: path)
+            return
+        }
+        self.performAction(exchange, route: route, snapshot: snapshot)
+    }
+
+    /// The route's action, once every check passed.
+    func performAction(_ exchange: Exchange, route: CompiledRoute, snapshot: RuntimeSnapshot) {
         switch route.action {
         case .respond(let status, let body, let contentType):
             self.respondLocally(exchange, status: status, body: body, contentType: contentType, location: nil)
@@ -85,20 +131,6 @@ extension DownstreamHandler {
             let group = snapshot.groups[groupIndex]
             exchange.group = group
             exchange.groupIndex = groupIndex
-            if let prefix = route.stripPrefix {
-                exchange.upstreamTarget = PathRewrite.stripPrefix(prefix, from: parsedTarget.originForm)
-            } else if parsedTarget.form == .absolute {
-                // RFC 9112 §3.2.2: origins get the origin form; the authority becomes Host.
-                exchange.upstreamTarget = String(parsedTarget.originForm)
-            }
-            if !route.preserveHost {
-                exchange.hostSource = .server
-            } else if parsedTarget.authority != nil {
-                exchange.hostSource = .fixed(exchange.host)
-            } else if head.hostFieldIndex == nil {
-                // HTTP/1.0 without Host: HTTP/1.1 upstreams require one (RFC 9112 §3.2).
-                exchange.hostSource = .server
-            }
             self.prepareBalancing(exchange, group: group)
             self.forwardToUpstream(exchange)
         }
@@ -126,6 +158,11 @@ extension DownstreamHandler {
         case .chunked(var scanner):
             exchange.requestBody = .none  // keep the scanner uniquely referenced while it mutates
             let (raw, event) = scanner.scanRaw(&self.inbound)
+            if let limit = exchange.bodyLimit, scanner.dataBytes > limit {
+                // Checked before forwarding: no byte past the limit goes upstream.
+                self.requestBodyTooLarge(exchange)
+                return
+            }
             switch event {
             case .needMoreData, .data:
                 exchange.requestBody = .chunked(scanner)

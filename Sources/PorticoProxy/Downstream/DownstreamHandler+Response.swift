@@ -4,7 +4,12 @@ import PorticoCore
 
 extension DownstreamHandler {
     /// Answers with a short text error page carrying the request id (never upstream details).
-    func respondLocally(_ exchange: Exchange, error status: HTTPResponseStatus, detail: String? = nil) {
+    func respondLocally(
+        _ exchange: Exchange,
+        error status: HTTPResponseStatus,
+        detail: String? = nil,
+        extraFields: [(String, String)] = []
+    ) {
         let requestID = self.requestID(for: exchange)
         let body = ByteBuffer(string: ErrorPage.body(status: Int(status.code), requestID: requestID, detail: detail))
         self.respondLocally(
@@ -12,7 +17,8 @@ extension DownstreamHandler {
             status: status,
             body: body,
             contentType: "text/plain; charset=utf-8",
-            location: nil
+            location: nil,
+            extraFields: extraFields
         )
     }
 
@@ -22,7 +28,8 @@ extension DownstreamHandler {
         status: HTTPResponseStatus,
         body: ByteBuffer,
         contentType: String?,
-        location: String?
+        location: String?,
+        extraFields: [(String, String)] = []
     ) {
         guard let context = self.context, !exchange.responseStarted else { return }
         if !exchange.requestComplete {
@@ -51,6 +58,7 @@ extension DownstreamHandler {
             serverHeader: self.settings.serverHeader,
             date: self.worker.httpDate(),
             rules: exchange.route?.responseHeaders,
+            extraFields: exchange.responseExtraFields.isEmpty ? extraFields : exchange.responseExtraFields + extraFields,
             connection: connection,
             includeBody: exchange.method != .HEAD,
             into: &out
@@ -94,6 +102,7 @@ extension DownstreamHandler {
         if let exchange = self.exchange {
             self.endAttempt(exchange)
             self.leaveQueue(exchange)
+            self.releaseGuards(exchange)
         }
         self.exchange?.releaseBuffers()
         self.spareExchange = self.exchange
@@ -125,7 +134,7 @@ extension DownstreamHandler {
         }
         let record = AccessLogRecord(
             timestamp: exchange.wallClockSeconds,
-            client: self.clientAddress,
+            client: exchange.clientIP == "-" ? self.clientAddress : exchange.clientIP,
             method: exchange.method.rawValue,
             target: head.target,
             version: exchange.version.description,

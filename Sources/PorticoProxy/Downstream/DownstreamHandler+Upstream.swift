@@ -197,7 +197,7 @@ extension DownstreamHandler {
 
     /// Answers with a Portico error page; the rest of the request body (if any) is read
     /// and dropped, or the connection closes (`respondLocally` decides by how much is left).
-    func failExchange(_ exchange: Exchange, status: HTTPResponseStatus, detail: String) {
+    func failExchange(_ exchange: Exchange, status: HTTPResponseStatus, detail: String?) {
         exchange.bodyTarget = .discard
         self.respondLocally(exchange, error: status, detail: detail)
         if !self.isClosing {

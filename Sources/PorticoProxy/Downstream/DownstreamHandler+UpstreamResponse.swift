@@ -29,6 +29,14 @@ extension DownstreamHandler: UpstreamResponseReceiver {
                 return
             }
         }
+        if let statuses = exchange.route?.routeGuard?.errorPageStatuses, statuses.contains(head.status) {
+            // `error_pages`: the origin's error page (and whatever it reveals) is dropped
+            // for Portico's own; the connection cannot be reused mid-body.
+            self.abandonUpstream(exchange)
+            self.endAttempt(exchange)
+            self.failExchange(exchange, status: HTTPResponseStatus(statusCode: head.status), detail: nil)
+            return
+        }
         if let start = exchange.upstreamStart {
             exchange.upstreamDuration = .now() - start
         }
@@ -73,7 +81,7 @@ extension DownstreamHandler: UpstreamResponseReceiver {
             framing: clientFraming,
             connection: connection,
             rules: exchange.route?.responseRules ?? .none,
-            extraField: self.stickyCookieField(for: exchange),
+            extraLines: self.extraResponseLines(for: exchange),
             into: &out
         )
         exchange.status = head.status
@@ -251,6 +259,15 @@ extension DownstreamHandler: UpstreamResponseReceiver {
         exchange.upstreamStart = nil
         self.forwardToUpstream(exchange)
         return true
+    }
+
+    /// Fields Portico adds to a forwarded response: the sticky cookie, RateLimit headers.
+    private func extraResponseLines(for exchange: Exchange) -> [String] {
+        let cookie = self.stickyCookieField(for: exchange)
+        if cookie == nil && exchange.responseExtraFields.isEmpty { return [] }
+        var lines = exchange.responseExtraFields.map { "\($0.0): \($0.1)" }
+        if let cookie { lines.append(cookie) }
+        return lines
     }
 
     /// `Set-Cookie` for `balance: sticky` when the client's cookie does not already name

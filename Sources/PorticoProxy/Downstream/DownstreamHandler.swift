@@ -25,6 +25,8 @@ final class DownstreamHandler: ChannelDuplexHandler {
     let scheme: ForwardedHeaders.Proto
     var context: ChannelHandlerContext?
     var clientAddress = "-"
+    /// The TCP peer (or the PROXY protocol source), parsed once per connection.
+    var peerIP: IPAddress?
     var timer: LazyDeadlineTimer?
     var timerPurpose: ClientTimerPurpose = .none
 
@@ -89,6 +91,7 @@ final class DownstreamHandler: ChannelDuplexHandler {
         guard self.timerPurpose == .none, self.exchange == nil else { return }
         if let address = context.channel.remoteAddress {
             self.clientAddress = address.ipAddress ?? "-"
+            self.peerIP = address.ipAddress.flatMap { IPAddress($0) }
         }
         self.worker.register(self)
         if self.worker.isQuiescing {
@@ -112,6 +115,7 @@ final class DownstreamHandler: ChannelDuplexHandler {
             self.exchange = nil
             self.endAttempt(exchange)
             self.leaveQueue(exchange)
+            self.releaseGuards(exchange)
             if let upstream = exchange.upstream {
                 exchange.upstream = nil
                 upstream.detach()

@@ -55,6 +55,22 @@ final class Exchange {
     var routeName = ""
     var host = ""
     var requestID: String?
+    /// The client's address as logged and limited: the peer, or what a trusted proxy said.
+    var clientIP = "-"
+    var pathWasNormalized = false
+
+    // Edge security
+    /// Response fields Portico adds (RateLimit headers).
+    var responseExtraFields: [(String, String)] = []
+    /// Request fields added upstream (forwarded JWT claims, forward-auth headers).
+    var requestExtraFields: [(String, String)] = []
+    var stripAuthorization = false
+    /// The route's `max_concurrent_requests` slot this request holds.
+    var concurrencySlot: CountingLimiter?
+    /// A `rate_limit.delay` wait in progress.
+    var delayTask: Scheduled<Void>?
+    /// `max_body_size` for bodies whose size is not known up front (chunked).
+    var bodyLimit: Int?
 
     // Request side
     var requestComplete = false
@@ -138,6 +154,14 @@ final class Exchange {
         self.routeName = ""
         self.host = ""
         self.requestID = nil
+        self.clientIP = "-"
+        self.pathWasNormalized = false
+        if !self.responseExtraFields.isEmpty { self.responseExtraFields = [] }
+        if !self.requestExtraFields.isEmpty { self.requestExtraFields = [] }
+        self.stripAuthorization = false
+        self.concurrencySlot = nil
+        self.delayTask = nil
+        self.bodyLimit = nil
         self.requestComplete = false
         self.bodyTarget = .queue
         self.expectsContinue = head.expectsContinue

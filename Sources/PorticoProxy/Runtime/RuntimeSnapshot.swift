@@ -15,19 +15,28 @@ public final class RuntimeSnapshot: Sendable {
     let routes: [CompiledRoute]
     let groups: [UpstreamGroupRuntime]
     let settings: ProxySettings
+    let security: SecurityRuntime
 
     /// - Parameters:
     ///   - previous: the generation this one replaces; servers still at the same address
     ///     in a group of the same name keep their live state (health, ejections,
     ///     counters), so a reload does not reset what Portico learned about them.
     ///   - logger: where server state changes (down, up, ejected, restored) are logged.
+    /// - Throws: `RouteAuthenticator.LoadError` when an htpasswd or key file of a route's
+    ///   `auth:` cannot be read or is refused (a start fails; a reload keeps the old
+    ///   generation).
     public init(
         config: PorticoConfig,
         previous: RuntimeSnapshot? = nil,
         logger: Logger = Logger(label: "portico.upstream")
-    ) {
+    ) throws {
         self.config = config
         self.settings = ProxySettings(config: config)
+        self.security = SecurityRuntime(config: config.security)
+        var authenticators: [RouteAuthenticator?] = []
+        for route in config.routes {
+            authenticators.append(try route.auth.map { try RouteAuthenticator(route: route.name, auth: $0) })
+        }
         var previousGroups: [String: UpstreamGroupRuntime] = [:]
         for group in previous?.groups ?? [] {
             previousGroups[group.name] = group
@@ -41,7 +50,12 @@ public final class RuntimeSnapshot: Sendable {
         }
         self.groups = groups
         self.routeTable = RouteTable(config.routes)
-        self.routes = config.routes.map { CompiledRoute(config: $0, groupIndexByName: groupIndexByName) }
+        self.routes = zip(config.routes, authenticators).map { route, authenticator in
+            CompiledRoute(
+                config: route, groupIndexByName: groupIndexByName, security: config.security,
+                limits: config.limits, authenticator: authenticator
+            )
+        }
     }
 }
 
@@ -89,8 +103,16 @@ struct CompiledRoute: Sendable {
     /// The same rules prepared for the wire writer.
     let requestRules: CompiledHeaderRules
     let responseRules: CompiledHeaderRules
+    /// Edge-security checks, or nil when the route has none.
+    let routeGuard: RouteGuard?
 
-    init(config: RouteConfig, groupIndexByName: [String: Int]) {
+    init(
+        config: RouteConfig,
+        groupIndexByName: [String: Int],
+        security: SecurityConfig = SecurityConfig(),
+        limits: LimitsConfig = LimitsConfig(),
+        authenticator: RouteAuthenticator? = nil
+    ) {
         self.name = config.name
         switch config.action {
         case .upstream(let name):
@@ -109,8 +131,11 @@ struct CompiledRoute: Sendable {
         self.stripPrefix = config.stripPrefix
         self.preserveHost = config.preserveHost
         self.requestHeaders = config.requestHeaders
-        self.responseHeaders = config.responseHeaders
+        let responseHeaders = SecurityRuntime.responseRules(route: config, security: security)
+        self.responseHeaders = responseHeaders
         self.requestRules = CompiledHeaderRules(config.requestHeaders)
-        self.responseRules = CompiledHeaderRules(config.responseHeaders)
+        self.responseRules = CompiledHeaderRules(responseHeaders)
+        let routeGuard = RouteGuard(route: config, limits: limits, authenticator: authenticator)
+        self.routeGuard = routeGuard.isActive || !routeGuard.errorPageStatuses.isEmpty ? routeGuard : nil
     }
 }

@@ -13,6 +13,7 @@ enum LocalResponseWriter {
         serverHeader: String?,
         date: String,
         rules: HeaderRules?,
+        extraFields: [(String, String)] = [],
         connection: WireHeadWriter.ConnectionHeader,
         includeBody: Bool,
         into out: inout ByteBuffer
@@ -31,6 +32,9 @@ enum LocalResponseWriter {
         }
         if let requestID {
             headers.add(name: "X-Request-ID", value: requestID)
+        }
+        for (name, value) in extraFields {
+            headers.add(name: name, value: value)
         }
         rules?.apply(to: &headers)
         switch connection {

@@ -25,6 +25,10 @@ enum WireHeadWriter {
         /// When false they are replaced, never passed on: a client could otherwise
         /// claim any address to everything behind Portico.
         var trustForwarded: Bool = true
+        /// Fields added upstream (forwarded JWT claims, forward-auth headers).
+        var extraFields: [(String, String)] = []
+        /// Leave out `Authorization` (it was consumed by Portico's authentication).
+        var dropAuthorization: Bool = false
     }
 
     static func writeRequest(_ head: ParsedRequestHead, edits: RequestEdits, into out: inout ByteBuffer) {
@@ -43,9 +47,15 @@ enum WireHeadWriter {
 
             let keepHost = edits.host == nil && !rules.replacesHost
             let trusted = edits.trustForwarded
+            let dropAuthorization = edits.dropAuthorization
+            // Added fields replace any the client sent under the same name (a client
+            // must not be able to pre-set X-User-Id before authentication adds it).
+            let replaced = edits.extraFields.map { Array($0.0.lowercased().utf8) }
             let (mergedForwardedFor, mergedVia) = Self.copyFields(
                 of: head, all: all, rules: rules, nominated: nominated, into: &out
             ) { name in
+                if dropAuthorization && name.count == 13 && FieldName.named(name, "authorization") { return .drop }
+                if !replaced.isEmpty && FieldName.isListed(name, in: replaced) { return .drop }
                 switch FieldName.requestDisposition(name) {
                 case .host: return keepHost ? .keep : .drop
                 case .forwarded: return trusted ? .keep : .drop
@@ -87,6 +97,9 @@ enum WireHeadWriter {
             case .chunked:
                 out.writeStaticString("Transfer-Encoding: chunked\r\n")
             }
+            for (name, value) in edits.extraFields {
+                Self.writeField(name, value, into: &out)
+            }
             rules.writeAdded(into: &out)
             out.writeStaticString("\r\n")
         }
@@ -109,7 +122,7 @@ enum WireHeadWriter {
         framing: ClientFraming,
         connection: ConnectionHeader,
         rules: CompiledHeaderRules,
-        extraField: String? = nil,
+        extraLines: [String] = [],
         into out: inout ByteBuffer
     ) {
         let nominated = head.connection.hasOtherTokens ? FieldName.nominated(by: head) : []
@@ -130,8 +143,8 @@ enum WireHeadWriter {
                 Self.writeVia(merging: mergedVia ? head : nil, bytes: bytes, receivedMinor: head.version.minor, into: &out)
             }
             rules.writeAdded(into: &out)
-            if let extraField {
-                out.writeString(extraField)
+            for line in extraLines {
+                out.writeString(line)
                 out.writeStaticString("\r\n")
             }
             if framing == .chunked {
