@@ -29,10 +29,13 @@ public final class ProxyServer: Sendable {
     private let current: NIOLockedValueBox<RuntimeSnapshot>
     /// Health checks and DNS refreshes of the current generation's upstreams.
     private let monitor: UpstreamMonitor
+    /// `security.max_connections`, shared by every listener; nil when unlimited.
+    private let globalConnectionLimiter: CountingLimiter?
 
     private struct State {
         var serverChannels: [any Channel] = []
         var listeningAddresses: [SocketAddress] = []
+        var listenerRuntimes: [ListenerRuntime] = []
         var isShutDown = false
     }
 
@@ -65,6 +68,7 @@ public final class ProxyServer: Sendable {
         }
         self.current = NIOLockedValueBox(snapshot)
         self.monitor = UpstreamMonitor(eventLoopGroup: self.group, logger: logger)
+        self.globalConnectionLimiter = config.security.maxConnections.map { CountingLimiter(limit: $0) }
         var workers: [ObjectIdentifier: ProxyWorker] = [:]
         for loop in self.group.makeIterator() {
             workers[ObjectIdentifier(loop)] = ProxyWorker(
@@ -79,33 +83,15 @@ public final class ProxyServer: Sendable {
     /// Binds every listener. Throws `StartupError` with one clear line (e.g. the port is in use).
     @discardableResult
     public func start() async throws -> [SocketAddress] {
-        let workers = self.workers
-        let bootstrap = ServerBootstrap(group: self.group)
-            .serverChannelOption(.backlog, value: 1024)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            // Accept up to 16 connections per wakeup (measured: +17% on
-            // connection-per-request; 64 was worse). See PERFORMANCE.md.
-            .serverChannelOption(.maxMessagesPerRead, value: 16)
-            // No per-connection TCP_NODELAY: NIO sets it on the listening socket and
-            // Linux copies it to accepted sockets, saving a setsockopt per connection.
-            // Let receive buffers grow to 256 KiB for bulk transfers (measured: +38% on
-            // 100 KiB responses); they start small so idle connections stay cheap.
-            .childChannelOption(
-                .recvAllocator,
-                value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 2048, maximum: 256 * 1024)
-            )
-            .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    guard let worker = workers[ObjectIdentifier(channel.eventLoop)] else {
-                        throw StartupError(description: "no worker for event loop")
-                    }
-                    try DownstreamPipeline.configure(channel, worker: worker)
-                }
-            }
-
         var channels: [any Channel] = []
         var addresses: [SocketAddress] = []
+        var runtimes: [ListenerRuntime] = []
         for listener in self.config.listeners {
+            // One bootstrap per listener: its connections know their listener's
+            // PROXY protocol, access list and connection caps.
+            let runtime = ListenerRuntime(config: listener, global: self.globalConnectionLimiter, logger: self.logger)
+            runtimes.append(runtime)
+            let bootstrap = self.makeBootstrap(listener: runtime)
             do {
                 let channel = try await bootstrap.bind(host: listener.address.host, port: listener.address.port).get()
                 channels.append(channel)
@@ -126,9 +112,42 @@ public final class ProxyServer: Sendable {
         self.state.withLockedValue {
             $0.serverChannels = channels
             $0.listeningAddresses = addresses
+            $0.listenerRuntimes = runtimes
         }
         self.monitor.watch(self.current.withLockedValue { $0 })
         return addresses
+    }
+
+    private func makeBootstrap(listener: ListenerRuntime) -> ServerBootstrap {
+        let workers = self.workers
+        return ServerBootstrap(group: self.group)
+            .serverChannelOption(.backlog, value: 1024)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            // Accept up to 16 connections per wakeup (measured: +17% on
+            // connection-per-request; 64 was worse). See PERFORMANCE.md.
+            .serverChannelOption(.maxMessagesPerRead, value: 16)
+            // No per-connection TCP_NODELAY: NIO sets it on the listening socket and
+            // Linux copies it to accepted sockets, saving a setsockopt per connection.
+            // Let receive buffers grow to 256 KiB for bulk transfers (measured: +38% on
+            // 100 KiB responses); they start small so idle connections stay cheap.
+            .childChannelOption(
+                .recvAllocator,
+                value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 2048, maximum: 256 * 1024)
+            )
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    guard let worker = workers[ObjectIdentifier(channel.eventLoop)] else {
+                        throw StartupError(description: "no worker for event loop")
+                    }
+                    try DownstreamPipeline.configure(channel, worker: worker, listener: listener)
+                }
+            }
+    }
+
+    /// The connection-level controls of each listener, in listener order (after
+    /// `start()`): refusal counters for status and tests.
+    public var listenerRuntimes: [ListenerRuntime] {
+        self.state.withLockedValue { $0.listenerRuntimes }
     }
 
     /// Bound addresses, in listener order (after `start()`).

@@ -278,6 +278,9 @@ public struct TimeoutsConfig: Sendable, Equatable {
 
     /// How long a request body may arrive at any rate before `clientMinBodyRate` applies.
     public static let clientMinBodyRateGrace: Duration = .seconds(5)
+    /// The grace period in force: `clientMinBodyRateGrace`, shortened only by tests (not
+    /// a configuration key).
+    package var clientMinBodyRateGracePeriod: Duration = TimeoutsConfig.clientMinBodyRateGrace
 
     public init(
         clientHeader: Duration = .seconds(10),

@@ -23,6 +23,8 @@ final class DownstreamHandler: ChannelDuplexHandler {
     let worker: ProxyWorker
     /// The scheme clients use on this listener, for `X-Forwarded-Proto`.
     let scheme: ForwardedHeaders.Proto
+    /// The listener's connection-level controls (PROXY protocol, access list, caps).
+    let listener: ListenerRuntime
     var context: ChannelHandlerContext?
     var clientAddress = "-"
     /// The TCP peer (or the PROXY protocol source), parsed once per connection.
@@ -47,6 +49,24 @@ final class DownstreamHandler: ChannelDuplexHandler {
     /// `processInbound` is running (it can be re-entered through an upstream attach).
     var isProcessingInbound = false
 
+    // Connection-level edge security (DownstreamHandler+Connection.swift).
+    /// The PROXY protocol header has not been read yet (HTTP parsing waits).
+    var awaitingProxyHeader = false
+    /// In the worker's registry (admitted connections only).
+    var isRegistered = false
+    /// Slots taken on accept, each released exactly once (`releaseConnectionSlots`).
+    var holdsListenerSlot = false
+    var holdsGlobalSlot = false
+    var perIPKey: UInt64?
+    /// When the connection last became idle (accepted, or its last response ended);
+    /// kept only under `security.max_connections`, to pick the oldest idle one to close.
+    var idleSince = NIODeadline.uptimeNanoseconds(0)
+    /// `timeouts.client_send`: created on the first time the client stops reading.
+    var sendTimer: LazyDeadlineTimer?
+    /// `timeouts.client_min_body_rate`: created for the first request body, if enabled.
+    var rateTimer: LazyDeadlineTimer?
+    var bodyRate: DataRateTracker?
+
     /// Pipelined bytes beyond this are not read until the current response is done.
     static let maxBufferedPipelineBytes = 64 * 1024
 
@@ -58,8 +78,9 @@ final class DownstreamHandler: ChannelDuplexHandler {
         case body
     }
 
-    init(worker: ProxyWorker, scheme: ForwardedHeaders.Proto = .http) {
+    init(worker: ProxyWorker, listener: ListenerRuntime = .unrestricted, scheme: ForwardedHeaders.Proto = .http) {
         self.worker = worker
+        self.listener = listener
         self.scheme = scheme
         self.headParser = HTTP1RequestHeadParser(limits: worker.snapshot.settings.limits)
     }
@@ -88,12 +109,17 @@ final class DownstreamHandler: ChannelDuplexHandler {
     }
 
     private func connectionBecameActive(context: ChannelHandlerContext) {
-        guard self.timerPurpose == .none, self.exchange == nil else { return }
+        guard self.timerPurpose == .none, self.exchange == nil, !self.isClosing else { return }
         if let address = context.channel.remoteAddress {
             self.clientAddress = address.ipAddress ?? "-"
             self.peerIP = address.ipAddress.flatMap { IPAddress($0) }
         }
+        if self.listener.hasAcceptChecks || self.listener.proxyProtocol {
+            // Refused connections are closed here, before any byte is read.
+            guard self.admitOnAccept() else { return }
+        }
         self.worker.register(self)
+        self.isRegistered = true
         if self.worker.isQuiescing {
             self.isQuiescing = true
         }
@@ -104,13 +130,20 @@ final class DownstreamHandler: ChannelDuplexHandler {
     func handlerRemoved(context: ChannelHandlerContext) {
         self.timer?.cancel()
         self.timer = nil
+        self.cancelSecondaryTimers()
+        self.releaseConnectionSlots()
         self.context = nil
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         self.isClosing = true
         self.timer?.cancel()
-        self.worker.unregister(self)
+        self.cancelSecondaryTimers()
+        self.releaseConnectionSlots()
+        if self.isRegistered {
+            self.isRegistered = false
+            self.worker.unregister(self)
+        }
         if let exchange = self.exchange {
             self.exchange = nil
             self.endAttempt(exchange)
@@ -136,6 +169,13 @@ final class DownstreamHandler: ChannelDuplexHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         self.inReadCycle = true
         var bytes = self.unwrapInboundIn(data)
+        if self.awaitingProxyHeader {
+            self.receiveProxyHeader(&bytes)
+            return
+        }
+        if self.bodyRate != nil {
+            self.recordBodyBytes(bytes.readableBytes)
+        }
         if self.exchange == nil && self.inbound.readableBytes == 0 && self.timerPurpose == .awaitingHead {
             // The first bytes of a new request: the slow-client (header) timeout starts.
             self.timer?.arm(self.settings.clientHeaderTimeout)
@@ -177,6 +217,9 @@ final class DownstreamHandler: ChannelDuplexHandler {
                 case .complete(let head):
                     self.headParser = HTTP1RequestHeadParser(limits: self.settings.limits)
                     self.startExchange(head)
+                    if self.settings.clientMinBodyRate > 0 {
+                        self.startBodyRateIfBodyExpected()
+                    }
                     continue
                 }
                 break
@@ -191,6 +234,9 @@ final class DownstreamHandler: ChannelDuplexHandler {
             // Do not keep the last receive buffer alive while the connection idles:
             // that is most of an idle keep-alive connection's memory otherwise.
             self.inbound = Self.emptyBuffer
+        }
+        if self.bodyRate != nil {
+            self.stopBodyRateIfBodyDone()
         }
         self.flushUpstreamIfNeeded()
         self.resumeReadingIfPossible()
@@ -214,7 +260,14 @@ final class DownstreamHandler: ChannelDuplexHandler {
     // MARK: Outbound (read pacing)
 
     func read(context: ChannelHandlerContext) {
+        if self.isClosing && !self.isRegistered {
+            return  // refused on accept: nothing is read
+        }
         if self.readsPaused {
+            if !self.heldRead, self.bodyRate != nil {
+                // Portico's own backpressure does not count against the client's rate.
+                self.pauseBodyRate()
+            }
             self.heldRead = true
             return
         }
@@ -240,12 +293,18 @@ final class DownstreamHandler: ChannelDuplexHandler {
     func resumeReadingIfPossible() {
         guard self.heldRead, !self.readsPaused, let context = self.context else { return }
         self.heldRead = false
+        if self.bodyRate != nil {
+            self.resumeBodyRate()
+        }
         context.read()
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         if context.channel.isWritable {
+            self.sendTimer?.disarm()
             self.exchange?.upstream?.resumeReading()
+        } else {
+            self.clientStoppedReading()
         }
         context.fireChannelWritabilityChanged()
     }
@@ -254,6 +313,9 @@ final class DownstreamHandler: ChannelDuplexHandler {
 
     func armIdleTimer() {
         self.timerPurpose = .awaitingHead
+        if self.listener.global != nil {
+            self.idleSince = self.worker.eventLoop.now
+        }
         if self.inbound.readableBytes > 0 {
             self.timer?.arm(self.settings.clientHeaderTimeout)
         } else {
@@ -268,26 +330,37 @@ final class DownstreamHandler: ChannelDuplexHandler {
         case .none:
             return
         case .awaitingHead:
-            if self.exchange == nil && self.inbound.readableBytes > 0 {
+            if self.awaitingProxyHeader {
+                // No HTTP answer to a peer that has not even finished its PROXY header.
+                self.context?.close(promise: nil)
+            } else if self.exchange == nil && self.inbound.readableBytes > 0 {
                 // RFC 9110 §15.5.9: the client did not finish its request in time.
                 self.rejectMalformed(status: .requestTimeout)
             } else {
                 self.context?.close(promise: nil)
             }
         case .body:
-            if let exchange = self.exchange, !exchange.responseStarted {
-                self.endAttempt(exchange)
-                self.leaveQueue(exchange)
-                if let upstream = exchange.upstream {
-                    exchange.upstream = nil
-                    upstream.detach()
-                    upstream.close()
-                }
-                exchange.closeAfterResponse = true
-                self.respondLocally(exchange, error: .requestTimeout)
-            } else {
-                self.context?.close(promise: nil)
+            self.requestBodyTimedOut()
+        }
+    }
+
+    /// The request body stopped arriving (`client_body`) or arrives too slowly
+    /// (`client_min_body_rate`): 408 if no response started, otherwise close.
+    func requestBodyTimedOut() {
+        self.timerPurpose = .none
+        self.stopBodyRate()
+        if let exchange = self.exchange, !exchange.responseStarted {
+            self.endAttempt(exchange)
+            self.leaveQueue(exchange)
+            if let upstream = exchange.upstream {
+                exchange.upstream = nil
+                upstream.detach()
+                upstream.close()
             }
+            exchange.closeAfterResponse = true
+            self.respondLocally(exchange, error: .requestTimeout)
+        } else {
+            self.context?.close(promise: nil)
         }
     }
 

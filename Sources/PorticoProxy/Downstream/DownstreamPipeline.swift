@@ -7,7 +7,13 @@ public enum DownstreamPipeline {
     /// own HTTP/1.1 parser and head writer. No generic codec, no per-request header
     /// objects, no extra pipeline hops (the throughput issue measured these as the bulk
     /// of per-request cost with NIO's stock HTTP handlers).
-    public static func configure(_ channel: any Channel, worker: ProxyWorker, scheme: ForwardedHeaders.Proto = .http) throws {
-        try channel.pipeline.syncOperations.addHandler(DownstreamHandler(worker: worker, scheme: scheme))
+    /// - Parameter listener: the accepting listener's connection-level controls.
+    public static func configure(
+        _ channel: any Channel,
+        worker: ProxyWorker,
+        listener: ListenerRuntime = .unrestricted,
+        scheme: ForwardedHeaders.Proto = .http
+    ) throws {
+        try channel.pipeline.syncOperations.addHandler(DownstreamHandler(worker: worker, listener: listener, scheme: scheme))
     }
 }

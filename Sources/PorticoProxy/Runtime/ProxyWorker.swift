@@ -78,6 +78,21 @@ public final class ProxyWorker: @unchecked Sendable {
         }
     }
 
+    /// Under `security.max_connections` pressure: closes this worker's connection that
+    /// has been idle (waiting for a request, nothing buffered) the longest, and returns
+    /// whether there was one. Its global slot passes to the caller. A linear scan, run
+    /// only when the cap is reached.
+    func evictOldestIdleConnection() -> Bool {
+        var oldest: DownstreamHandler?
+        for connection in self.connections.values where connection.isIdleForEviction {
+            if let current = oldest, current.idleSince <= connection.idleSince { continue }
+            oldest = connection
+        }
+        guard let oldest else { return false }
+        oldest.evictForCapacity()
+        return true
+    }
+
     /// Number of open client connections on this worker (for tests and status).
     public func openConnectionCount() -> EventLoopFuture<Int> {
         self.eventLoop.submit { self.connections.count }

@@ -67,6 +67,11 @@ struct ProxySettings: Sendable {
     let upstreamConnectTimeout: TimeAmount
     let upstreamHeaderTimeout: TimeAmount
     let upstreamIdleTimeout: TimeAmount
+    /// `timeouts.client_send`; zero or less turns it off.
+    let clientSendTimeout: TimeAmount
+    /// `timeouts.client_min_body_rate` in bytes/s; 0 = off.
+    let clientMinBodyRate: Int
+    let clientMinBodyRateGraceNanos: Int64
     let limits: LimitsConfig
     /// Pre-validated `Server` value for generated responses, or nil.
     let serverHeader: String?
@@ -80,6 +85,9 @@ struct ProxySettings: Sendable {
         self.upstreamConnectTimeout = TimeAmount(timeouts.upstreamConnect)
         self.upstreamHeaderTimeout = TimeAmount(timeouts.upstreamHeader)
         self.upstreamIdleTimeout = TimeAmount(timeouts.upstreamIdle)
+        self.clientSendTimeout = TimeAmount(timeouts.clientSend)
+        self.clientMinBodyRate = max(0, timeouts.clientMinBodyRate)
+        self.clientMinBodyRateGraceNanos = TimeAmount(timeouts.clientMinBodyRateGracePeriod).nanoseconds
         self.limits = config.limits
         self.serverHeader = config.serverHeader
         self.accessLogEnabled = config.accessLog.destination != .off

@@ -1,0 +1,106 @@
+import Logging
+import PorticoCore
+import Synchronization
+
+/// One listener's connection-level controls, compiled once when the listener is bound
+/// and shared by every connection it accepts, on every event loop: the PROXY protocol
+/// flag, the listener access list and the connection caps. The limiter instances live
+/// as long as the listener (a reload does not re-bind listeners, so it does not change
+/// them either).
+///
+/// Connections check themselves in on accept (`DownstreamHandler.admitConnection`) and
+/// release what they took exactly once, when they close.
+public final class ListenerRuntime: Sendable {
+    public let name: String
+    /// Connections must start with a PROXY protocol v1/v2 header.
+    let proxyProtocol: Bool
+    /// `allow`/`deny`; nil when the listener admits everyone (no check at all).
+    let access: AccessList?
+    /// `max_connections` of this listener.
+    let connections: CountingLimiter?
+    /// `max_connections_per_ip` of this listener, keyed by `ipKey(_:)`.
+    let connectionsPerIP: ConcurrencyLimiter?
+    /// `security.max_connections`: one instance shared by every listener of the server.
+    let global: CountingLimiter?
+    let logger: Logger
+
+    private let refusedByAccess = Atomic<Int>(0)
+    private let refusedByLimit = Atomic<Int>(0)
+    private let refusedByProxyProtocol = Atomic<Int>(0)
+    private let evicted = Atomic<Int>(0)
+
+    /// A listener with no controls (tests and embedded uses).
+    public static let unrestricted = ListenerRuntime(
+        config: ListenerConfig(name: "-", address: HostPort(host: "127.0.0.1", port: 0)),
+        global: nil,
+        logger: Logger(label: "portico.listener")
+    )
+
+    /// - Parameter global: the server-wide `security.max_connections` limiter (the same
+    ///   instance for every listener), or nil when unlimited.
+    public init(config: ListenerConfig, global: CountingLimiter?, logger: Logger) {
+        self.name = config.name
+        self.proxyProtocol = config.proxyProtocol
+        if config.access.isEmpty {
+            self.access = nil
+        } else {
+            // ConfigLoader has validated the prefixes; an unparseable one is skipped.
+            self.access = AccessList(
+                allow: config.access.allow.compactMap { CIDR($0.text) },
+                deny: config.access.deny.compactMap { CIDR($0.text) }
+            )
+        }
+        self.connections = config.maxConnections.map { CountingLimiter(limit: $0) }
+        self.connectionsPerIP = config.maxConnectionsPerIP.map { ConcurrencyLimiter(limitPerKey: $0) }
+        self.global = global
+        self.logger = logger
+    }
+
+    /// Whether anything must be checked when a connection arrives.
+    var hasAcceptChecks: Bool {
+        self.access != nil || self.connections != nil || self.connectionsPerIP != nil || self.global != nil
+    }
+
+    /// The per-IP limiter key: the address's hash with the process's random seed, so a
+    /// client choosing its address (anyone with an IPv6 /64) cannot aim at another
+    /// client's counter. IPv4-mapped IPv6 counts as the IPv4 address.
+    @inline(__always)
+    static func ipKey(_ address: IPAddress) -> UInt64 {
+        UInt64(bitPattern: Int64(address.unmapped.hashValue))
+    }
+
+    // MARK: Counters (logs, metrics, tests)
+
+    enum Refusal {
+        case access
+        case limit
+        case proxyProtocol
+    }
+
+    func noteRefused(_ reason: Refusal, client: String) {
+        switch reason {
+        case .access: self.refusedByAccess.add(1, ordering: .relaxed)
+        case .limit: self.refusedByLimit.add(1, ordering: .relaxed)
+        case .proxyProtocol: self.refusedByProxyProtocol.add(1, ordering: .relaxed)
+        }
+        self.logger.debug(
+            "connection refused",
+            metadata: ["listener": "\(self.name)", "client": "\(client)", "reason": "\(reason)"]
+        )
+    }
+
+    func noteEvicted() {
+        self.evicted.add(1, ordering: .relaxed)
+    }
+
+    /// Connections refused so far, by reason, and idle connections closed to make room
+    /// under `security.max_connections`.
+    public var refusedCounts: (access: Int, limit: Int, proxyProtocol: Int, evicted: Int) {
+        (
+            self.refusedByAccess.load(ordering: .relaxed),
+            self.refusedByLimit.load(ordering: .relaxed),
+            self.refusedByProxyProtocol.load(ordering: .relaxed),
+            self.evicted.load(ordering: .relaxed)
+        )
+    }
+}
