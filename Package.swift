@@ -131,7 +131,12 @@ let package = Package(
         ),
         .testTarget(
             name: "PorticoEndToEndTests",
-            dependencies: ["PorticoTesting", "PorticoServer"],
+            dependencies: [
+                "PorticoTesting",
+                "PorticoServer",
+                // HMAC for signing test JWTs (RouteSecurityTests).
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings
         ),
     ]

@@ -211,7 +211,7 @@ import Testing
         let down = Mutex(false)
         try await Self.withOrigin({ _ in down.withLock { $0 } ? .text("maintenance", status: 503) : .ok }) { origin in
             let config = HealthCheckConfig(
-                path: "/healthz", interval: .milliseconds(50), timeout: .milliseconds(500),
+                path: "/healthz", interval: .milliseconds(50), timeout: .seconds(3),
                 healthyThreshold: 2, unhealthyThreshold: 3
             )
             let recorder = Recorder()
@@ -258,7 +258,7 @@ import Testing
         let down = Mutex(true)
         let up = try await TestOrigin.start { _ in .ok }
         let flaky = try await TestOrigin.start { _ in down.withLock { $0 } ? .text("no", status: 500) : .ok }
-        let config = HealthCheckConfig(interval: .milliseconds(50), timeout: .milliseconds(500), healthyThreshold: 2, unhealthyThreshold: 2)
+        let config = HealthCheckConfig(interval: .milliseconds(50), timeout: .seconds(3), healthyThreshold: 2, unhealthyThreshold: 2)
         let recorder = Recorder()
         let checker = ActiveHealthChecker(eventLoop: Self.loop, config: config) { target, healthy, reason in
             recorder.changes.withLock { $0.append((target.id, healthy, reason)) }
@@ -299,7 +299,7 @@ import Testing
 
     @Test func startUnhealthyNeedsPassingProbes() async throws {
         try await Self.withOrigin({ _ in .ok }) { origin in
-            let config = HealthCheckConfig(interval: .milliseconds(50), timeout: .milliseconds(500), healthyThreshold: 2, startHealthy: false)
+            let config = HealthCheckConfig(interval: .milliseconds(50), timeout: .seconds(3), healthyThreshold: 2, startHealthy: false)
             let recorder = Recorder()
             let checker = ActiveHealthChecker(eventLoop: Self.loop, config: config) { target, healthy, reason in
                 recorder.changes.withLock { $0.append((target.id, healthy, reason)) }

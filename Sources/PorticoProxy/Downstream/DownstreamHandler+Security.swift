@@ -50,7 +50,7 @@ extension DownstreamHandler {
             let now = Int64(truncatingIfNeeded: exchange.startTime.uptimeNanoseconds)
             let config = rateLimit.config
             if config.delay > 0 {
-                switch rateLimit.limiter.checkWithDelay(key: key, now: now, delayThreshold: config.delay) {
+                switch rateLimit.limiter.checkWithDelay(key: key, now: now, delayThreshold: config.burst) {
                 case .allow:
                     break
                 case .delay(let nanos):
@@ -106,7 +106,7 @@ extension DownstreamHandler {
                 let handler = bound.value
                 let exchange = boundExchange.value
                 guard handler.exchange === exchange, !handler.isClosing else { return }
-                handler.finishAuthentication(exchange, outcome: outcome, route: route, snapshot: snapshot, strip: authenticator.stripAuthorization)
+                handler.finishAuthentication(exchange, outcome: outcome, route: route, snapshot: snapshot, authenticator: authenticator)
             }
         }
     }
@@ -116,12 +116,12 @@ extension DownstreamHandler {
         outcome: RouteAuthenticator.Outcome,
         route: CompiledRoute,
         snapshot: RuntimeSnapshot,
-        strip: Bool
+        authenticator: RouteAuthenticator
     ) {
         switch outcome {
         case .allow(let fields):
-            exchange.requestExtraFields = fields
-            exchange.stripAuthorization = strip
+            exchange.requestExtraFields = authenticator.withProtectedHeaders(fields)
+            exchange.stripAuthorization = authenticator.stripAuthorization
             self.performAction(exchange, route: route, snapshot: snapshot)
         case .deny(let status, let fields):
             self.respondLocally(exchange, error: HTTPResponseStatus(statusCode: status), extraFields: fields)

@@ -40,14 +40,23 @@ enum ForwardAuthClient {
             .connect(host: config.url.address.host, port: config.url.address.port)
             .whenComplete { result in
                 switch result {
-                case .failure:
-                    completion(.deny(status: 503, fields: []))
+                case .failure(let error):
+                    // Unreachable: 502; no connection within `timeout`: 504 (docs/configuration.md).
+                    let timedOut = (error as? ChannelError).map { if case .connectTimeout = $0 { true } else { false } } ?? false
+                    completion(.deny(status: timedOut ? 504 : 502, fields: []))
                 case .success(let channel):
-                    let deadline = eventLoop.scheduleTask(in: timeout) { channel.close(promise: nil) }
+                    let deadline = eventLoop.scheduleTask(in: timeout) {
+                        collector.value.timedOut = true
+                        channel.close(promise: nil)
+                    }
                     channel.writeAndFlush(request, promise: nil)
                     channel.closeFuture.whenComplete { _ in
                         deadline.cancel()
-                        completion(Self.decide(collector.value.bytes, config: config))
+                        if collector.value.timedOut {
+                            completion(.deny(status: 504, fields: []))
+                        } else {
+                            completion(Self.decide(collector.value.bytes, config: config))
+                        }
                     }
                 }
             }
@@ -86,7 +95,7 @@ enum ForwardAuthClient {
         var buffer = bytes
         var parser = HTTP1ResponseHeadParser()
         guard case .complete(let head) = parser.parse(&buffer) else {
-            return .deny(status: 503, fields: [])  // no usable answer: fail closed
+            return .deny(status: 502, fields: [])  // no usable answer: fail closed
         }
         if (200...299).contains(head.status) {
             var copied: [(String, String)] = []
@@ -147,6 +156,8 @@ enum ForwardAuthClient {
         typealias InboundIn = ByteBuffer
         var bytes = ByteBuffer()
         let limit: Int
+        /// The deadline closed the connection before a complete answer.
+        var timedOut = false
 
         init(limit: Int) { self.limit = limit }
 

@@ -20,6 +20,9 @@ final class RouteAuthenticator: Sendable {
     let kind: Kind
     /// Remove `Authorization` before forwarding.
     let stripAuthorization: Bool
+    /// Request headers only authentication may set (`forward_claims` headers, forward
+    /// auth's `copy_headers`): the client's own copies are always removed.
+    let protectedHeaders: [String]
 
     struct LoadError: Error, CustomStringConvertible {
         let route: String
@@ -29,6 +32,11 @@ final class RouteAuthenticator: Sendable {
 
     init(route: String, auth: RouteAuth) throws {
         self.stripAuthorization = auth.stripAuthorization
+        switch auth {
+        case .basic: self.protectedHeaders = []
+        case .jwt(let config): self.protectedHeaders = config.forwardClaims.map(\.header)
+        case .forward(let config): self.protectedHeaders = config.copyHeaders
+        }
         switch auth {
         case .basic(let config):
             switch HtpasswdFile.load(path: config.htpasswdPath) {
@@ -144,6 +152,20 @@ final class RouteAuthenticator: Sendable {
         case .forward(let config):
             ForwardAuthClient.check(config: config, head: head, clientIP: clientIP, eventLoop: eventLoop, completion: completion)
         }
+    }
+
+    /// `fields` plus an empty entry for each protected header not among them: the
+    /// upstream request writer drops the client's fields of every name listed and writes
+    /// no field for an empty value, so a client cannot supply a header (say `X-User-Id`)
+    /// that authentication left unset (a token without the claim, an auth answer
+    /// without the header).
+    func withProtectedHeaders(_ fields: [(String, String)]) -> [(String, String)] {
+        guard !self.protectedHeaders.isEmpty else { return fields }
+        var result = fields
+        for name in self.protectedHeaders where !fields.contains(where: { $0.0.lowercased() == name.lowercased() }) {
+            result.append((name, ""))
+        }
+        return result
     }
 
     /// A claim value may go into a header only if it is a valid field value (RFC 9110

@@ -98,11 +98,14 @@ final class RateLimitGuard: Sendable {
 
     init(config: RateLimitConfig, routeName: String) {
         self.config = config
-        let gcra = GCRA(ratePerSecond: config.requestsPerSecond, burst: config.burst)
+        // `burst + 1` requests pass at once, then up to `delay` more wait for their turn
+        // (docs/configuration.md): the bucket holds both, and `checkWithDelay` is given
+        // `burst` as its threshold, so exactly the `delay` requests after the burst wait.
+        let gcra = GCRA(ratePerSecond: config.requestsPerSecond, burst: config.burst + config.delay)
         self.limiter = KeyedRateLimiter(gcra: gcra, maxKeys: config.maxKeys)
         self.routeName = routeName
-        self.policyLimit = gcra.capacity
-        self.policyWindowSeconds = max(1, Int((Double(gcra.capacity) / config.requestsPerSecond).rounded(.up)))
+        self.policyLimit = config.burst + 1
+        self.policyWindowSeconds = max(1, Int((Double(self.policyLimit) / config.requestsPerSecond).rounded(.up)))
     }
 
     /// The bucket key: the configured parts, hashed together (no string is kept).

@@ -25,7 +25,9 @@ enum WireHeadWriter {
         /// When false they are replaced, never passed on: a client could otherwise
         /// claim any address to everything behind Portico.
         var trustForwarded: Bool = true
-        /// Fields added upstream (forwarded JWT claims, forward-auth headers).
+        /// Fields added upstream (forwarded JWT claims, forward-auth headers). Each
+        /// replaces the client's fields of the same name; one with an empty value only
+        /// removes them and is not written.
         var extraFields: [(String, String)] = []
         /// Leave out `Authorization` (it was consumed by Portico's authentication).
         var dropAuthorization: Bool = false
@@ -97,7 +99,7 @@ enum WireHeadWriter {
             case .chunked:
                 out.writeStaticString("Transfer-Encoding: chunked\r\n")
             }
-            for (name, value) in edits.extraFields {
+            for (name, value) in edits.extraFields where !value.isEmpty {
                 Self.writeField(name, value, into: &out)
             }
             rules.writeAdded(into: &out)
