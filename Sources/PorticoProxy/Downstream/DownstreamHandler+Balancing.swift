@@ -67,7 +67,11 @@ extension DownstreamHandler {
         guard !exchange.replayOverflowed, let group = exchange.group else { return }
         let limit = group.config.retries.replayBufferBytes
         let kept = exchange.replay?.readableBytes ?? 0
-        guard group.config.retries.maxAttempts > 1, kept + bytes.readableBytes <= limit else {
+        var fits = kept + bytes.readableBytes <= limit
+        if fits, kept == 0, case .contentLength(let total) = exchange.head.framing, total > limit {
+            fits = false  // it will not fit: do not copy the first part only to drop it
+        }
+        guard group.config.retries.maxAttempts > 1, fits else {
             exchange.replayOverflowed = true
             exchange.replay = nil
             return
