@@ -176,7 +176,10 @@ public final class ProxyServer: Sendable {
             worker.update(snapshot: snapshot)
         }
         self.monitor.watch(snapshot)
-        self.logger.info("configuration reloaded", metadata: ["upstreams": "\(config.upstreams.count)", "routes": "\(config.routes.count)"])
+        if config.listeners != self.config.listeners {
+            self.logger.warning("listener changes take effect on restart; the listeners keep their start-up settings")
+        }
+        self.logger.notice("configuration reloaded", metadata: ["upstreams": "\(config.upstreams.count)", "routes": "\(config.routes.count)"])
     }
 
     /// Live state of every upstream server (health, ejection, load).

@@ -2,25 +2,50 @@ import Logging
 import NIOCore
 import PorticoCore
 import ServiceLifecycle
+import UnixSignals
 
 /// Runs a `ProxyServer` under swift-service-lifecycle: SIGTERM and SIGINT trigger a
 /// graceful shutdown (stop accepting, finish in-flight requests within
-/// `timeouts.shutdown_grace`, then exit 0).
+/// `timeouts.shutdown_grace`, then exit 0); SIGHUP calls `reload` (re-read and apply the
+/// configuration file, keeping every open connection).
 public struct ProxyService: Service {
     public let server: ProxyServer
     private let onStart: @Sendable ([String]) -> Void
+    private let reload: (@Sendable () -> Void)?
 
-    /// - Parameter onStart: called once every listener is bound, with the bound addresses.
-    public init(server: ProxyServer, onStart: @escaping @Sendable ([String]) -> Void = { _ in }) {
+    /// - Parameters:
+    ///   - onStart: called once every listener is bound, with the bound addresses.
+    ///   - reload: called on each SIGHUP (nil: SIGHUP is not trapped).
+    public init(
+        server: ProxyServer,
+        onStart: @escaping @Sendable ([String]) -> Void = { _ in },
+        reload: (@Sendable () -> Void)? = nil
+    ) {
         self.server = server
+        self.reload = reload
         self.onStart = onStart
     }
 
     public func run() async throws {
         let addresses = try await self.server.start()
         self.onStart(addresses.map(Self.describe))
-        // Wait for a shutdown signal; task cancellation also ends up here.
-        try? await gracefulShutdown()
+        let reload = self.reload
+        await withTaskGroup(of: Void.self) { group in
+            if let reload {
+                group.addTask {
+                    // The signal stream ends (returns nil) when the task is cancelled.
+                    for await _ in await UnixSignalsSequence(trapping: .sighup) {
+                        reload()
+                    }
+                }
+            }
+            group.addTask {
+                // Wait for a shutdown signal; task cancellation also ends up here.
+                try? await gracefulShutdown()
+            }
+            await group.next()
+            group.cancelAll()
+        }
         await self.server.shutdown()
     }
 
@@ -34,10 +59,11 @@ public struct ProxyService: Service {
     public static func runUntilSignalled(
         _ server: ProxyServer,
         logger: Logger,
-        onStart: @escaping @Sendable ([String]) -> Void = { _ in }
+        onStart: @escaping @Sendable ([String]) -> Void = { _ in },
+        reload: (@Sendable () -> Void)? = nil
     ) async throws {
         let group = ServiceGroup(
-            services: [ProxyService(server: server, onStart: onStart)],
+            services: [ProxyService(server: server, onStart: onStart, reload: reload)],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         )

@@ -10,7 +10,7 @@ import Glibc
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Run the proxy in the foreground until SIGTERM or SIGINT.",
+        abstract: "Run the proxy in the foreground until SIGTERM or SIGINT (SIGHUP reloads --config).",
         discussion: """
             Either give a configuration file with --config, or use the quick form:
               portico run --listen 127.0.0.1:8000 --upstream http://127.0.0.1:9000 [--upstream ...]
@@ -63,10 +63,35 @@ struct RunCommand: AsyncParsableCommand {
             printError("portico: \(error)")
             throw ExitCode(1)
         }
-        do {
-            try await ProxyService.runUntilSignalled(server, logger: logger) { addresses in
-                printError("portico \(Portico.version) listening on \(addresses.joined(separator: ", "))")
+        var reload: (@Sendable () -> Void)?
+        if let path = self.config {
+            let workers = self.workers
+            reload = {
+                // SIGHUP: validate the file again and swap it in; on any error the running
+                // configuration stays in force and every diagnostic is logged.
+                do {
+                    var next = try ConfigLoader.load(path: path)
+                    if let workers { next.workers = workers }
+                    try server.reload(config: next)
+                } catch let error as ConfigError {
+                    for diagnostic in error.diagnostics {
+                        logger.error("reload refused", metadata: ["diagnostic": "\(diagnostic)"])
+                    }
+                    logger.error("reload failed; the running configuration stays", metadata: ["errors": "\(error.diagnostics.count)"])
+                } catch {
+                    logger.error("reload failed; the running configuration stays", metadata: ["error": "\(error)"])
+                }
             }
+        }
+        do {
+            try await ProxyService.runUntilSignalled(
+                server,
+                logger: logger,
+                onStart: { addresses in
+                    printError("portico \(Portico.version) listening on \(addresses.joined(separator: ", "))")
+                },
+                reload: reload
+            )
         } catch let error as ProxyServer.StartupError {
             printError("portico: \(error.description)")
             throw ExitCode(1)
