@@ -182,6 +182,12 @@ public final class ProxyServer: Sendable {
         self.logger.notice("configuration reloaded", metadata: ["upstreams": "\(config.upstreams.count)", "routes": "\(config.routes.count)"])
     }
 
+    /// Reopens a file access log at its path (log rotation; SIGUSR1 under `portico run`).
+    public func reopenLogs() {
+        self.accessLogWriter?.reopen()
+        self.logger.notice("access log reopened")
+    }
+
     /// Live state of every upstream server (health, ejection, load).
     public func upstreamStatus() -> [UpstreamServerStatus] {
         self.current.withLockedValue { $0 }.upstreamStatus()

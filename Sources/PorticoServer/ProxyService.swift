@@ -7,7 +7,8 @@ import UnixSignals
 /// Runs a `ProxyServer` under swift-service-lifecycle: SIGTERM and SIGINT trigger a
 /// graceful shutdown (stop accepting, finish in-flight requests within
 /// `timeouts.shutdown_grace`, then exit 0); SIGHUP calls `reload` (re-read and apply the
-/// configuration file, keeping every open connection).
+/// configuration file, keeping every open connection); SIGUSR1 reopens the access-log
+/// file (log rotation, as nginx).
 public struct ProxyService: Service {
     public let server: ProxyServer
     private let onStart: @Sendable ([String]) -> Void
@@ -30,12 +31,16 @@ public struct ProxyService: Service {
         let addresses = try await self.server.start()
         self.onStart(addresses.map(Self.describe))
         let reload = self.reload
+        let server = self.server
         await withTaskGroup(of: Void.self) { group in
-            if let reload {
-                group.addTask {
-                    // The signal stream ends (returns nil) when the task is cancelled.
-                    for await _ in await UnixSignalsSequence(trapping: .sighup) {
-                        reload()
+            group.addTask {
+                // The signal stream ends (returns nil) when the task is cancelled.
+                let signals: [UnixSignal] = reload == nil ? [.sigusr1] : [.sighup, .sigusr1]
+                for await signal in await UnixSignalsSequence(trapping: signals) {
+                    if signal == .sigusr1 {
+                        server.reopenLogs()
+                    } else {
+                        reload?()
                     }
                 }
             }

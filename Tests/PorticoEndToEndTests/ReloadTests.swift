@@ -1,3 +1,4 @@
+import Foundation
 import PorticoCore
 import PorticoTesting
 import Testing
@@ -38,5 +39,34 @@ import Testing
         #expect(try await client.roundTrip(get("/")).bodyString == "two")
         await client.close()
         await proxy.stop()
+    }
+
+    /// Log rotation: after the file is moved away and the log reopened, new lines go to a
+    /// new file at the configured path and the moved file keeps the old ones.
+    @Test func accessLogReopensAtItsPath() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("portico-rotate-\(UInt64.random(in: 0...UInt64.max))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("access.log").path
+        let rotated = path + ".1"
+        let proxy = try await ProxyFixture.start(origins: []) { config in
+            config.upstreams = []
+            config.routes = [Self.respond("ok")]
+            config.accessLog = AccessLogConfig(destination: .file(path), format: .text)
+        }
+        let client = try await proxy.connect()
+        _ = try await client.roundTrip(get("/before"))
+        func contents(_ file: String) -> String { (try? String(contentsOfFile: file, encoding: .utf8)) ?? "" }
+        #expect(await eventually { contents(path).contains("/before") })
+        try FileManager.default.moveItem(atPath: path, toPath: rotated)
+        proxy.server.reopenLogs()
+        #expect(await eventually { FileManager.default.fileExists(atPath: path) })
+        _ = try await client.roundTrip(get("/after"))
+        await client.close()
+        await proxy.stop()
+        #expect(contents(rotated).contains("/before"))
+        #expect(!contents(rotated).contains("/after"))
+        #expect(contents(path).contains("/after"))
+        #expect(!contents(path).contains("/before"))
     }
 }

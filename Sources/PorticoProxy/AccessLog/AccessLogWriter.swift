@@ -1,4 +1,5 @@
 import Dispatch
+import Synchronization
 import NIOCore
 import PorticoCore
 
@@ -24,7 +25,11 @@ public final class AccessLogWriter: Sendable {
         }
     }
 
-    private let fd: Int32
+    /// The descriptor written to; replaced by `reopen()`. Read and changed only on
+    /// `queue` (the mutex makes that visible to the compiler, it is never contended).
+    private let fd: Mutex<Int32>
+    /// The file to reopen on `reopen()` (nil for stdout/stderr).
+    private let path: String?
     private let ownsDescriptor: Bool
     private let queue = DispatchQueue(label: "portico.access-log")
     public let format: AccessLogConfig.Format
@@ -35,26 +40,47 @@ public final class AccessLogWriter: Sendable {
         case .off:
             return nil
         case .stdout:
-            return AccessLogWriter(fd: STDOUT_FILENO, ownsDescriptor: false, format: config.format)
+            return AccessLogWriter(fd: STDOUT_FILENO, path: nil, ownsDescriptor: false, format: config.format)
         case .stderr:
-            return AccessLogWriter(fd: STDERR_FILENO, ownsDescriptor: false, format: config.format)
+            return AccessLogWriter(fd: STDERR_FILENO, path: nil, ownsDescriptor: false, format: config.format)
         case .file(let path):
-            let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+            let fd = Self.openFile(path)
             guard fd >= 0 else { throw OpenError(path: path, errno: errno) }
-            return AccessLogWriter(fd: fd, ownsDescriptor: true, format: config.format)
+            return AccessLogWriter(fd: fd, path: path, ownsDescriptor: true, format: config.format)
         }
     }
 
-    private init(fd: Int32, ownsDescriptor: Bool, format: AccessLogConfig.Format) {
-        self.fd = fd
+    private static func openFile(_ path: String) -> Int32 {
+        Glibc.open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+    }
+
+    private init(fd: Int32, path: String?, ownsDescriptor: Bool, format: AccessLogConfig.Format) {
+        self.fd = Mutex(fd)
+        self.path = path
         self.ownsDescriptor = ownsDescriptor
         self.format = format
     }
 
+    /// Log rotation (SIGUSR1, as nginx): lines queued so far go to the old file, later
+    /// ones to a newly opened file at the same path. If the path cannot be opened, the
+    /// old descriptor is kept (lines are not lost to a failed rotation).
+    public func reopen() {
+        guard let path = self.path else { return }
+        self.queue.async {
+            let opened = Self.openFile(path)
+            guard opened >= 0 else { return }
+            let old = self.fd.withLock { fd in
+                defer { fd = opened }
+                return fd
+            }
+            _ = Glibc.close(old)
+        }
+    }
+
     /// Queues a batch of complete lines for writing.
     func write(_ batch: ByteBuffer) {
-        let fd = self.fd
         self.queue.async {
+            let fd = self.fd.withLock { $0 }
             batch.withUnsafeReadableBytes { bytes in
                 var offset = 0
                 while offset < bytes.count {
@@ -73,7 +99,7 @@ public final class AccessLogWriter: Sendable {
     public func close() {
         self.queue.sync {
             if self.ownsDescriptor {
-                _ = Glibc.close(self.fd)
+                _ = Glibc.close(self.fd.withLock { $0 })
             }
         }
     }
