@@ -28,11 +28,11 @@ public enum PathRewrite {
 
 /// Path comparisons shared by routing and rewriting. Paths compare byte for byte: RFC 3986
 /// §6.2.2.1 makes only scheme and host case-insensitive.
-enum PathMatch {
+public enum PathMatch {
     /// `prefix` matches `path` at a segment boundary: equal, or followed by `/` in `path`,
     /// or `prefix` itself ends with `/` (then any continuation is inside the segment tree).
     @inline(__always)
-    static func matchesPrefix(_ path: Substring, prefix: String) -> Bool {
+    public static func matchesPrefix(_ path: Substring, prefix: String) -> Bool {
         let p = prefix.utf8
         let s = path.utf8
         guard ASCII.hasPrefix(s, p) else { return false }

@@ -67,7 +67,8 @@ struct CompiledDenyRule: @unchecked Sendable {
     /// Every condition given holds.
     func matches(method: String, path: Substring, head: ParsedRequestHead) -> Bool {
         if !self.methods.isEmpty && !self.methods.contains(method) { return false }
-        if let prefix = self.pathPrefix, !Self.hasSegmentPrefix(path, prefix) { return false }
+        // The same segment-boundary rule as `match.path_prefix`.
+        if let prefix = self.pathPrefix, !PathMatch.matchesPrefix(path, prefix: prefix) { return false }
         if let regex = self.pathRegex, (try? regex.firstMatch(in: path)) == nil { return false }
         if let header = self.header, !head.hasField(named: header.name, value: header.value) { return false }
         if let regex = self.userAgentRegex {
@@ -76,14 +77,6 @@ struct CompiledDenyRule: @unchecked Sendable {
             if (try? regex.firstMatch(in: text)) == nil { return false }
         }
         return true
-    }
-
-    /// `/admin` matches `/admin`, `/admin/` and `/admin/x`, not `/administrator`.
-    static func hasSegmentPrefix(_ path: Substring, _ prefix: String) -> Bool {
-        guard path.hasPrefix(prefix) else { return false }
-        if prefix.hasSuffix("/") || path.count == prefix.count { return true }
-        let next = path[path.index(path.startIndex, offsetBy: prefix.count)]
-        return next == "/" || next == "?"
     }
 }
 

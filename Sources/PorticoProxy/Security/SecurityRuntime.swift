@@ -24,10 +24,6 @@ struct SecurityRuntime: Sendable {
             : nil
     }
 
-    /// Response fields `hide_backend_headers` removes: they name the origin's software
-    /// and version, which helps an attacker pick an exploit.
-    static let backendHeaders = ["Server", "X-Powered-By", "X-AspNet-Version", "X-AspNetMvc-Version", "X-Runtime"]
-
     /// A route's response rules with the security settings folded in: security headers
     /// first (the route's own `set` wins on the same name), backend headers removed.
     static func responseRules(route: RouteConfig, security: SecurityConfig) -> HeaderRules {
@@ -38,7 +34,7 @@ struct SecurityRuntime: Sendable {
         }
         if security.hideBackendHeaders {
             let own = Set(rules.remove.map { $0.lowercased() })
-            rules.remove += Self.backendHeaders.filter { !own.contains($0.lowercased()) }
+            rules.remove += SecurityConfig.backendHeaders.filter { !own.contains($0.lowercased()) }
         }
         return rules
     }
