@@ -23,8 +23,13 @@ import Testing
 
         config.routes = [Self.respond("two")]
         try proxy.server.reload(config: config)
-        // Same keep-alive connection, next request: the new generation answers.
-        let afterGood = try await client.roundTrip(get("/"))
+        // Each worker swaps in the new generation on its own loop, right after the call;
+        // the same keep-alive connection then gets the new answer and stays open.
+        var afterGood = try await client.roundTrip(get("/"))
+        for _ in 0..<50 where afterGood.bodyString != "two" && !afterGood.closesConnection {
+            try await Task.sleep(for: .milliseconds(20))
+            afterGood = try await client.roundTrip(get("/"))
+        }
         #expect(afterGood.bodyString == "two")
         #expect(!afterGood.closesConnection)
 
