@@ -19,16 +19,18 @@ public final class ProxyServer: Sendable {
     }
 
     public let config: PorticoConfig
-    private let group: MultiThreadedEventLoopGroup
+    let group: MultiThreadedEventLoopGroup
     private let ownsGroup: Bool
-    private let workers: [ObjectIdentifier: ProxyWorker]
-    private let accessLogWriter: AccessLogWriter?
-    private let logger: Logger
+    let workers: [ObjectIdentifier: ProxyWorker]
+    let accessLogWriter: AccessLogWriter?
+    let logger: Logger
+    /// Recent reload attempts and their totals (admin API, status page, metrics).
+    public let reloadLog = ReloadLog()
     private let state = NIOLockedValueBox(State())
     /// The configuration generation in force (the base of the next reload).
-    private let current: NIOLockedValueBox<RuntimeSnapshot>
+    let current: NIOLockedValueBox<RuntimeSnapshot>
     /// Health checks and DNS refreshes of the current generation's upstreams.
-    private let monitor: UpstreamMonitor
+    let monitor: UpstreamMonitor
     /// `security.max_connections`, shared by every listener; nil when unlimited.
     private let globalConnectionLimiter: CountingLimiter?
 
