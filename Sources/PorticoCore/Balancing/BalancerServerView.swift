@@ -13,6 +13,16 @@ public protocol BalancerServerView {
     func weight(_ index: Int) -> Int
     /// Requests currently in flight to the server.
     func load(_ index: Int) -> Int
+    /// Whether the server may take a request a sticky cookie pins to it. Usually the
+    /// same as `isEligible`; a *draining* server (admin API) is not eligible for new
+    /// requests but still accepts pinned ones, so sessions end where they started.
+    func acceptsPinned(_ index: Int) -> Bool
+}
+
+extension BalancerServerView {
+    /// Views without a draining notion: pinned requests follow `isEligible`.
+    @inline(__always)
+    public func acceptsPinned(_ index: Int) -> Bool { self.isEligible(index) }
 }
 
 /// The request-specific inputs a policy may use.

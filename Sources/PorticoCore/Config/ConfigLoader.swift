@@ -16,7 +16,7 @@ import Darwin
 public enum ConfigLoader {
     static let topLevelKeys = [
         "workers", "server_header", "timeouts", "limits", "access_log",
-        "listeners", "upstreams", "routes", "security",
+        "listeners", "upstreams", "routes", "security", "admin",
     ]
 
     /// Reads and parses the file at `path`. Diagnostics name the file as `path` was given.
@@ -104,9 +104,10 @@ public enum ConfigLoader {
 
     /// Reads a whole file with POSIX calls so that failures carry the system's own
     /// reason ("No such file or directory", "Permission denied", "Is a directory").
-    static func readFile(_ path: String) -> Result<String, ConfigScalar.Problem> {
+    /// `what` names the file in messages.
+    static func readFile(_ path: String, what: String = "the configuration file") -> Result<String, ConfigScalar.Problem> {
         func failure(_ code: Int32) -> Result<String, ConfigScalar.Problem> {
-            .failure(ConfigScalar.Problem(message: "cannot read the configuration file: \(String(cString: strerror(code)))"))
+            .failure(ConfigScalar.Problem(message: "cannot read \(what): \(String(cString: strerror(code)))"))
         }
         let descriptor = open(path, O_RDONLY)
         guard descriptor >= 0 else { return failure(errno) }
@@ -123,7 +124,7 @@ public enum ConfigLoader {
             bytes.append(contentsOf: chunk[0..<count])
         }
         guard let text = String(validating: bytes, as: UTF8.self) else {
-            return .failure(ConfigScalar.Problem(message: "the configuration file is not valid UTF-8"))
+            return .failure(ConfigScalar.Problem(message: "\(what) is not valid UTF-8"))
         }
         return .success(text)
     }
@@ -147,6 +148,7 @@ extension ConfigReader {
         if let child = fields["limits"] { config.limits = limits(child) }
         if let child = fields["access_log"] { config.accessLog = accessLog(child) }
         if let child = fields["security"] { config.security = security(child) }
+        if let child = fields["admin"] { config.admin = admin(child) }
         var decodedListeners: [DecodedListener] = []
         var decodedUpstreams: [DecodedUpstream] = []
         var decodedRoutes: [DecodedRoute] = []

@@ -19,6 +19,8 @@ public struct PorticoConfig: Sendable, Equatable {
     public var accessLog: AccessLogConfig
     /// Process-wide edge-security settings (`security:`).
     public var security: SecurityConfig
+    /// The admin listener (metrics, admin API, status page); `nil` = none.
+    public var admin: AdminConfig?
 
     public init(
         listeners: [ListenerConfig] = [],
@@ -29,7 +31,8 @@ public struct PorticoConfig: Sendable, Equatable {
         timeouts: TimeoutsConfig = TimeoutsConfig(),
         limits: LimitsConfig = LimitsConfig(),
         accessLog: AccessLogConfig = AccessLogConfig(),
-        security: SecurityConfig = SecurityConfig()
+        security: SecurityConfig = SecurityConfig(),
+        admin: AdminConfig? = nil
     ) {
         self.listeners = listeners
         self.upstreams = upstreams
@@ -40,6 +43,7 @@ public struct PorticoConfig: Sendable, Equatable {
         self.limits = limits
         self.accessLog = accessLog
         self.security = security
+        self.admin = admin
     }
 }
 

@@ -1,8 +1,8 @@
 import PorticoCore
 
 /// The balancer's view of a group's servers at one instant: eligibility combines the
-/// backup tier, active health, passive ejection and `max_connections`; weights include
-/// `slow_start`.
+/// backup tier, the operator's admin state, active health, passive ejection and
+/// `max_connections`; weights include `slow_start`.
 struct LiveServerView: BalancerServerView {
     let servers: [UpstreamServer]
     let now: Int64
@@ -16,7 +16,19 @@ struct LiveServerView: BalancerServerView {
     @inline(__always)
     func isEligible(_ index: Int) -> Bool {
         let server = self.servers[index]
-        guard server.isBackup == self.backupTier, server.state.isAvailable(now: self.now) else { return false }
+        guard server.isBackup == self.backupTier, server.state.takesNewRequests,
+              server.state.isAvailable(now: self.now)
+        else { return false }
+        return !self.isFull(server)
+    }
+
+    /// A draining server still takes the requests its sticky cookie pins to it.
+    @inline(__always)
+    func acceptsPinned(_ index: Int) -> Bool {
+        let server = self.servers[index]
+        guard server.isBackup == self.backupTier, server.state.takesPinnedRequests,
+              server.state.isAvailable(now: self.now)
+        else { return false }
         return !self.isFull(server)
     }
 
@@ -41,16 +53,18 @@ struct LiveServerView: BalancerServerView {
     func anyBusy(excluding tried: ServerSet) -> Bool {
         guard self.checkLimits else { return false }
         for (index, server) in self.servers.enumerated()
-        where server.isBackup == self.backupTier && !tried.contains(index) && self.isFull(server)
-            && server.state.isAvailable(now: self.now)
+        where server.isBackup == self.backupTier && !tried.contains(index) && server.state.takesNewRequests
+            && self.isFull(server) && server.state.isAvailable(now: self.now)
         {
             return true
         }
         return false
     }
 
-    /// Some server of this tier is available (healthy and not ejected), tried or not.
+    /// Some server of this tier is available (enabled, healthy and not ejected), tried or not.
     func anyAvailable() -> Bool {
-        self.servers.contains { $0.isBackup == self.backupTier && $0.state.isAvailable(now: self.now) }
+        self.servers.contains {
+            $0.isBackup == self.backupTier && $0.state.takesNewRequests && $0.state.isAvailable(now: self.now)
+        }
     }
 }

@@ -25,6 +25,10 @@ final class ServerState: Sendable {
     /// Requests sent and attempts failed, for status and metrics.
     let requestsTotal = Atomic<Int>(0)
     let failuresTotal = Atomic<Int>(0)
+    /// `ServerAdminState.code`, set by the admin API. An atomic (one relaxed load per
+    /// pick) because every worker reads it while the control plane writes it; it lives
+    /// here, with health, so it survives reloads and DNS refreshes the same way.
+    let adminCode = Atomic<UInt8>(ServerAdminState.enabled.code)
 
     private let outlier = Mutex(OutlierState())
     /// Mirrors "the outlier state has a failure streak", so a success normally costs
@@ -52,6 +56,30 @@ final class ServerState: Sendable {
     }
 
     var isEjected: Bool { self.ejectedUntil.load(ordering: .relaxed) != 0 }
+
+    var adminState: ServerAdminState { ServerAdminState(code: self.adminCode.load(ordering: .relaxed)) }
+
+    /// Whether the balancer may choose it for a request nothing pins (`enabled`).
+    @inline(__always)
+    var takesNewRequests: Bool { self.adminCode.load(ordering: .relaxed) == ServerAdminState.enabled.code }
+
+    /// Whether the balancer may choose it for a request a sticky cookie pins to it
+    /// (`enabled` or `draining`).
+    @inline(__always)
+    var takesPinnedRequests: Bool { self.adminCode.load(ordering: .relaxed) != ServerAdminState.disabled.code }
+
+    /// Sets the operator state; logs a change once.
+    func setAdminState(_ state: ServerAdminState) {
+        let previous = ServerAdminState(code: self.adminCode.exchange(state.code, ordering: .relaxed))
+        guard previous != state else { return }
+        self.logger.notice(
+            "upstream server admin state changed",
+            metadata: [
+                "upstream": "\(self.groupName)", "server": "\(self.identity)",
+                "from": "\(previous.rawValue)", "to": "\(state.rawValue)",
+            ]
+        )
+    }
 
     private func endEjection(now: Int64, deadline: Int64) {
         guard self.ejectedUntil.compareExchange(expected: deadline, desired: 0, ordering: .relaxed).exchanged else {

@@ -181,6 +181,10 @@ public struct UpstreamServerStatus: Sendable, Equatable {
     /// Requests in flight (counted only when the policy or `max_connections` needs it).
     public var inFlight: Int
     public var failures: Int
+    /// The operator's runtime state (admin API drain/disable).
+    public var adminState: ServerAdminState = .enabled
+    /// Configured `weight` (before `slow_start`).
+    public var weight: Int = 1
 }
 
 extension RuntimeSnapshot {
@@ -197,7 +201,9 @@ extension RuntimeSnapshot {
                     ejected: until != 0 && now < until,
                     backup: server.isBackup,
                     inFlight: server.state.inFlight.load(ordering: .relaxed),
-                    failures: server.state.failuresTotal.load(ordering: .relaxed)
+                    failures: server.state.failuresTotal.load(ordering: .relaxed),
+                    adminState: server.state.adminState,
+                    weight: server.config.weight
                 )
             }
         }

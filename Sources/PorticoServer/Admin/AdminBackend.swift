@@ -1,0 +1,15 @@
+import PorticoCore
+import PorticoProxy
+
+/// What the admin listener needs from a running proxy. `ProxyServer` conforms; tests
+/// substitute their own backend.
+public protocol AdminBackend: Sendable {
+    func prometheusExposition() async -> String
+    func statsJSON() async -> String
+    func upstreamStatus() -> [UpstreamServerStatus]
+    func currentConfig() -> PorticoConfig
+    func reload(trigger: ReloadEvent.Trigger) async -> ReloadEvent
+    var reloadLog: ReloadLog { get }
+    func setAdminState(_ state: ServerAdminState, group: String, server: String) -> Bool
+    func isReady() -> Bool
+}
