@@ -18,7 +18,8 @@ public final class ProxyServer: Sendable {
         public var description: String
     }
 
-    public let config: PorticoConfig
+    /// The configuration in force: the one started with, or the last reload applied.
+    public var config: PorticoConfig { self.current.withLockedValue { $0 }.config }
     let group: MultiThreadedEventLoopGroup
     private let ownsGroup: Bool
     let workers: [ObjectIdentifier: ProxyWorker]
@@ -26,18 +27,24 @@ public final class ProxyServer: Sendable {
     let logger: Logger
     /// Recent reload attempts and their totals (admin API, status page, metrics).
     public let reloadLog = ReloadLog()
-    private let state = NIOLockedValueBox(State())
+    let state = NIOLockedValueBox(State())
     /// The configuration generation in force (the base of the next reload).
     let current: NIOLockedValueBox<RuntimeSnapshot>
     /// Health checks and DNS refreshes of the current generation's upstreams.
     let monitor: UpstreamMonitor
-    /// `security.max_connections`, shared by every listener; nil when unlimited.
-    private let globalConnectionLimiter: CountingLimiter?
+    /// Reloads (and the start) one at a time: listener binding is asynchronous.
+    let reloads = SerialRunner()
 
-    private struct State {
-        var serverChannels: [any Channel] = []
-        var listeningAddresses: [SocketAddress] = []
-        var listenerRuntimes: [ListenerRuntime] = []
+    struct State {
+        /// Bound listeners, in configuration order.
+        var listeners: [BoundListener] = []
+        /// Sockets received from a predecessor process, not yet adopted (`adopt(_:)`).
+        var inherited: [ListenerKey: InheritedListener] = [:]
+        /// `security.max_connections`, shared by every listener; nil when unlimited.
+        var globalConnectionLimiter: CountingLimiter?
+        /// Where `reload(trigger:)` goes (`attach(reloader:)`).
+        var reloader: ConfigReloader?
+        var isStarted = false
         var isShutDown = false
     }
 
@@ -45,7 +52,6 @@ public final class ProxyServer: Sendable {
     ///   - group: event loops to run on; by default a new group with `config.workers`
     ///     threads (one per core when unset), shut down with the server.
     public init(config: PorticoConfig, group: MultiThreadedEventLoopGroup? = nil, logger: Logger) throws {
-        self.config = config
         self.logger = logger
         if let group {
             self.group = group
@@ -70,7 +76,8 @@ public final class ProxyServer: Sendable {
         }
         self.current = NIOLockedValueBox(snapshot)
         self.monitor = UpstreamMonitor(eventLoopGroup: self.group, logger: logger)
-        self.globalConnectionLimiter = config.security.maxConnections.map { CountingLimiter(limit: $0) }
+        let globalLimiter = config.security.maxConnections.map { CountingLimiter(limit: $0) }
+        self.state.withLockedValue { $0.globalConnectionLimiter = globalLimiter }
         var workers: [ObjectIdentifier: ProxyWorker] = [:]
         for loop in self.group.makeIterator() {
             workers[ObjectIdentifier(loop)] = ProxyWorker(
@@ -82,106 +89,62 @@ public final class ProxyServer: Sendable {
         self.workers = workers
     }
 
-    /// Binds every listener. Throws `StartupError` with one clear line (e.g. the port is in use).
+    /// Binds every listener (adopting the sockets received from a predecessor, see
+    /// `adopt(_:)`). Throws `StartupError` with one clear line (e.g. the port is in use).
     @discardableResult
     public func start() async throws -> [SocketAddress] {
-        var channels: [any Channel] = []
-        var addresses: [SocketAddress] = []
-        var runtimes: [ListenerRuntime] = []
-        for listener in self.config.listeners {
+        try await self.reloads.run {
+            try await self.bindInitialListeners()
+        }
+    }
+
+    private func bindInitialListeners() async throws -> [SocketAddress] {
+        let config = self.config
+        let global = self.state.withLockedValue { $0.globalConnectionLimiter }
+        var bound: [BoundListener] = []
+        for listener in config.listeners {
             // One bootstrap per listener: its connections know their listener's
             // PROXY protocol, access list and connection caps.
-            let runtime = ListenerRuntime(config: listener, global: self.globalConnectionLimiter, logger: self.logger)
-            runtimes.append(runtime)
-            let bootstrap = self.makeBootstrap(listener: runtime)
+            let runtime = ListenerRuntime(config: listener, global: global, logger: self.logger)
             do {
-                let channel = try await bootstrap.bind(host: listener.address.host, port: listener.address.port).get()
-                channels.append(channel)
-                if let address = channel.localAddress {
-                    addresses.append(address)
-                }
-                self.logger.info(
-                    "listening",
-                    metadata: ["listener": "\(listener.name)", "address": "\(channel.localAddress.map { "\($0)" } ?? "?")"]
-                )
+                bound.append(try await self.bindListener(listener, runtime: runtime))
             } catch {
-                for channel in channels {
-                    try? await channel.close()
+                for listener in bound {
+                    try? await listener.channel.close()
                 }
                 throw StartupError(description: "cannot listen on \(listener.address): \(Self.describe(error))")
             }
         }
-        self.state.withLockedValue {
-            $0.serverChannels = channels
-            $0.listeningAddresses = addresses
-            $0.listenerRuntimes = runtimes
+        let unused = self.state.withLockedValue { state in
+            state.listeners = bound
+            state.isStarted = true
+            defer { state.inherited = [:] }
+            return Array(state.inherited.values)
+        }
+        // Inherited sockets the configuration no longer has: closing our descriptor
+        // leaves them to the predecessor, which stops accepting on them as it drains.
+        for listener in unused {
+            self.logger.notice("inherited listener not configured; closing it", metadata: ["listener": "\(listener.key)"])
+            close(listener.descriptor)
         }
         self.monitor.watch(self.current.withLockedValue { $0 })
-        return addresses
-    }
-
-    private func makeBootstrap(listener: ListenerRuntime) -> ServerBootstrap {
-        let workers = self.workers
-        return ServerBootstrap(group: self.group)
-            .serverChannelOption(.backlog, value: 1024)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            // Accept up to 16 connections per wakeup (measured: +17% on
-            // connection-per-request; 64 was worse). See PERFORMANCE.md.
-            .serverChannelOption(.maxMessagesPerRead, value: 16)
-            // No per-connection TCP_NODELAY: NIO sets it on the listening socket and
-            // Linux copies it to accepted sockets, saving a setsockopt per connection.
-            // Let receive buffers grow to 256 KiB for bulk transfers (measured: +38% on
-            // 100 KiB responses); they start small so idle connections stay cheap.
-            .childChannelOption(
-                .recvAllocator,
-                value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 2048, maximum: 256 * 1024)
-            )
-            .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    guard let worker = workers[ObjectIdentifier(channel.eventLoop)] else {
-                        throw StartupError(description: "no worker for event loop")
-                    }
-                    try DownstreamPipeline.configure(channel, worker: worker, listener: listener)
-                }
-            }
+        return bound.map(\.address)
     }
 
     /// The connection-level controls of each listener, in listener order (after
     /// `start()`): refusal counters for status and tests.
     public var listenerRuntimes: [ListenerRuntime] {
-        self.state.withLockedValue { $0.listenerRuntimes }
+        self.state.withLockedValue { $0.listeners }.map(\.generation.runtime)
     }
 
     /// Bound addresses, in listener order (after `start()`).
     public var listeningAddresses: [SocketAddress] {
-        self.state.withLockedValue { $0.listeningAddresses }
+        self.state.withLockedValue { $0.listeners }.map(\.address)
     }
 
     /// Bound ports, in listener order (convenient with port 0 in tests).
     public var listeningPorts: [Int] {
         self.listeningAddresses.compactMap(\.port)
-    }
-
-    /// Switches to a new configuration's routes, upstreams and settings without closing
-    /// any connection: requests in flight finish under the generation they started with.
-    /// Servers that keep their address keep their health, ejections and counters.
-    /// Listeners are not re-bound (their addresses stay as started). If the new
-    /// configuration cannot be compiled (an unreadable htpasswd file, a bad key), it
-    /// throws and the running configuration stays in force.
-    public func reload(config: PorticoConfig) throws {
-        let snapshot = try self.current.withLockedValue { current in
-            let next = try RuntimeSnapshot(config: config, previous: current, logger: self.logger)
-            current = next
-            return next
-        }
-        for worker in self.workers.values {
-            worker.update(snapshot: snapshot)
-        }
-        self.monitor.watch(snapshot)
-        if config.listeners != self.config.listeners {
-            self.logger.warning("listener changes take effect on restart; the listeners keep their start-up settings")
-        }
-        self.logger.notice("configuration reloaded", metadata: ["upstreams": "\(config.upstreams.count)", "routes": "\(config.routes.count)"])
     }
 
     /// Reopens a file access log at its path (log rotation; SIGUSR1 under `portico run`).
@@ -198,13 +161,20 @@ public final class ProxyServer: Sendable {
     /// Stops accepting, lets in-flight requests finish for up to `grace`
     /// (default `timeouts.shutdown_grace`), closes what is left, flushes the access log.
     public func shutdown(grace: Duration? = nil) async {
-        let channels: [any Channel] = self.state.withLockedValue { state in
-            guard !state.isShutDown else { return [] }
+        let (channels, inherited): ([any Channel], [InheritedListener]) = self.state.withLockedValue { state in
+            guard !state.isShutDown else { return ([], []) }
             state.isShutDown = true
-            return state.serverChannels
+            defer { state.inherited = [:] }
+            return (state.listeners.map(\.channel), Array(state.inherited.values))
         }
+        // Closing a server channel closes this process's descriptor only (NIO does not
+        // `shutdown()` listening sockets), so a successor that inherited the same socket
+        // keeps accepting from its queue. Tested by TakeoverTests.
         for channel in channels {
             try? await channel.close()
+        }
+        for listener in inherited {
+            close(listener.descriptor)
         }
         await self.monitor.stop()
         let grace = grace ?? self.config.timeouts.shutdownGrace
@@ -245,7 +215,7 @@ public final class ProxyServer: Sendable {
         return total
     }
 
-    private static func describe(_ error: any Error) -> String {
+    static func describe(_ error: any Error) -> String {
         if let ioError = error as? IOError {
             return String(cString: strerror(ioError.errnoCode))
         }

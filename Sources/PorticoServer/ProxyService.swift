@@ -6,41 +6,87 @@ import UnixSignals
 
 /// Runs a `ProxyServer` under swift-service-lifecycle: SIGTERM and SIGINT trigger a
 /// graceful shutdown (stop accepting, finish in-flight requests within
-/// `timeouts.shutdown_grace`, then exit 0); SIGHUP calls `reload` (re-read and apply the
-/// configuration file, keeping every open connection); SIGUSR1 reopens the access-log
-/// file (log rotation, as nginx).
+/// `timeouts.shutdown_grace`, then exit 0); SIGHUP reloads the configuration file
+/// through the server's attached `ConfigReloader` (keeping every open connection);
+/// SIGUSR1 reopens the access-log file (log rotation, as nginx).
+///
+/// With `Handover` options it also takes part in zero-downtime takeovers: it confirms
+/// to a predecessor once accepting, and answers successors on a control socket (a
+/// successor taking over ends this service as SIGTERM would).
 public struct ProxyService: Service {
+    /// Zero-downtime takeover settings (docs/reload-and-upgrade.md).
+    public struct Handover: Sendable {
+        /// `--control-socket`: where successors ask for the listening sockets.
+        public var controlSocketPath: String?
+        /// `--takeover`: the predecessor whose listeners the server adopted
+        /// (`ProxyServer.adopt(_:)`); told `ready` once the server accepts.
+        public var predecessor: TakeoverClient?
+
+        public init(controlSocketPath: String? = nil, predecessor: TakeoverClient? = nil) {
+            self.controlSocketPath = controlSocketPath
+            self.predecessor = predecessor
+        }
+    }
+
     public let server: ProxyServer
     private let onStart: @Sendable ([String]) -> Void
-    private let reload: (@Sendable () -> Void)?
+    private let handover: Handover
+    private let logger: Logger
 
     /// - Parameters:
     ///   - onStart: called once every listener is bound, with the bound addresses.
-    ///   - reload: called on each SIGHUP (nil: SIGHUP is not trapped).
+    ///   - handover: takeover settings (none by default).
     public init(
         server: ProxyServer,
+        logger: Logger,
         onStart: @escaping @Sendable ([String]) -> Void = { _ in },
-        reload: (@Sendable () -> Void)? = nil
+        handover: Handover = Handover()
     ) {
         self.server = server
-        self.reload = reload
         self.onStart = onStart
+        self.handover = handover
+        self.logger = logger
     }
 
     public func run() async throws {
-        let addresses = try await self.server.start()
+        let addresses: [SocketAddress]
+        do {
+            addresses = try await self.server.start()
+        } catch {
+            self.handover.predecessor?.abandon()
+            throw error
+        }
         self.onStart(addresses.map(Self.describe))
-        let reload = self.reload
+        if let predecessor = self.handover.predecessor {
+            do {
+                try await predecessor.confirmReady()
+                self.logger.notice("took over from the previous process; it is draining")
+            } catch {
+                self.logger.warning("the previous process did not confirm the takeover", metadata: ["error": "\(error)"])
+            }
+        }
+        let (handedOver, handedOverContinuation) = AsyncStream.makeStream(of: Void.self)
+        var control: TakeoverServer?
+        if let path = self.handover.controlSocketPath {
+            do {
+                control = try TakeoverServer.start(path: path, server: self.server, logger: self.logger) {
+                    handedOverContinuation.yield()
+                }
+            } catch {
+                self.logger.error("cannot open the control socket; takeover disabled", metadata: ["path": "\(path)", "error": "\(error)"])
+            }
+        }
         let server = self.server
+        let reloads = server.reloader != nil
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 // The signal stream ends (returns nil) when the task is cancelled.
-                let signals: [UnixSignal] = reload == nil ? [.sigusr1] : [.sighup, .sigusr1]
+                let signals: [UnixSignal] = reloads ? [.sighup, .sigusr1] : [.sigusr1]
                 for await signal in await UnixSignalsSequence(trapping: signals) {
                     if signal == .sigusr1 {
                         server.reopenLogs()
                     } else {
-                        reload?()
+                        _ = await server.reload(trigger: .signal)
                     }
                 }
             }
@@ -48,9 +94,15 @@ public struct ProxyService: Service {
                 // Wait for a shutdown signal; task cancellation also ends up here.
                 try? await gracefulShutdown()
             }
+            group.addTask {
+                // A successor is accepting on our sockets: drain as on SIGTERM.
+                for await _ in handedOver { return }
+            }
             await group.next()
             group.cancelAll()
         }
+        handedOverContinuation.finish()
+        await control?.stop()
         await self.server.shutdown()
     }
 
@@ -60,17 +112,21 @@ public struct ProxyService: Service {
         return ip.contains(":") ? "[\(ip)]:\(port)" : "\(ip):\(port)"
     }
 
-    /// Runs `server` until SIGTERM/SIGINT.
+    /// Runs `server` until SIGTERM/SIGINT (or a successor takes over).
     public static func runUntilSignalled(
         _ server: ProxyServer,
         logger: Logger,
-        onStart: @escaping @Sendable ([String]) -> Void = { _ in },
-        reload: (@Sendable () -> Void)? = nil
+        handover: Handover = Handover(),
+        onStart: @escaping @Sendable ([String]) -> Void = { _ in }
     ) async throws {
+        let service = ProxyService(server: server, logger: logger, onStart: onStart, handover: handover)
         let group = ServiceGroup(
-            services: [ProxyService(server: server, onStart: onStart, reload: reload)],
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger
+            configuration: ServiceGroupConfiguration(
+                // Returning without a signal (after a takeover) ends the process normally.
+                services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup)],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
         )
         try await group.run()
     }

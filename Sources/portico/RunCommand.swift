@@ -15,6 +15,11 @@ struct RunCommand: AsyncParsableCommand {
             Either give a configuration file with --config, or use the quick form:
               portico run --listen 127.0.0.1:8000 --upstream http://127.0.0.1:9000 [--upstream ...]
             which forwards every request to the upstream servers in round robin.
+
+            Zero-downtime upgrade: run the old process with --control-socket PATH; start the
+            new one with --takeover PATH (and --control-socket PATH for the next upgrade). It
+            receives the listening sockets, starts accepting, and the old process drains and
+            exits. See docs/reload-and-upgrade.md.
             """
     )
 
@@ -30,7 +35,19 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Event-loop threads (overrides the configuration; default: one per core).")
     var workers: Int?
 
+    @Flag(name: .long, help: "Reload when the --config file changes (checked every second).")
+    var watch = false
+
+    @Option(name: .long, help: ArgumentHelp("Unix socket on which a successor can take over the listening sockets.", valueName: "path"))
+    var controlSocket: String?
+
+    @Option(name: .long, help: ArgumentHelp("Take over the listening sockets of the Portico serving this control socket.", valueName: "path"))
+    var takeover: String?
+
     func validate() throws {
+        if self.watch && self.config == nil {
+            throw ValidationError("--watch needs --config")
+        }
         if self.config != nil && (self.listen != nil || !self.upstream.isEmpty) {
             throw ValidationError("use either --config or --listen/--upstream, not both")
         }
@@ -54,7 +71,8 @@ struct RunCommand: AsyncParsableCommand {
             printDiagnostics(error)
             throw ExitCode(2)
         }
-        if let workers { config.workers = workers }
+        let overrides = ConfigReloader.Overrides(workers: self.workers)
+        overrides.apply(to: &config)
         let logger = makeLogger()
         let server: ProxyServer
         do {
@@ -63,35 +81,33 @@ struct RunCommand: AsyncParsableCommand {
             printError("portico: \(error)")
             throw ExitCode(1)
         }
-        var reload: (@Sendable () -> Void)?
+        var watcher: Task<Void, Never>?
         if let path = self.config {
-            let workers = self.workers
-            reload = {
-                // SIGHUP: validate the file again and swap it in; on any error the running
-                // configuration stays in force and every diagnostic is logged.
-                do {
-                    var next = try ConfigLoader.load(path: path)
-                    if let workers { next.workers = workers }
-                    try server.reload(config: next)
-                } catch let error as ConfigError {
-                    for diagnostic in error.diagnostics {
-                        logger.error("reload refused", metadata: ["diagnostic": "\(diagnostic)"])
-                    }
-                    logger.error("reload failed; the running configuration stays", metadata: ["errors": "\(error.diagnostics.count)"])
-                } catch {
-                    logger.error("reload failed; the running configuration stays", metadata: ["error": "\(error)"])
-                }
+            // SIGHUP, the admin API and --watch re-read this file; on any error the running
+            // configuration stays in force and every diagnostic is logged.
+            let reloader = ConfigReloader.attach(to: server, path: path, overrides: overrides, logger: logger)
+            if self.watch {
+                watcher = Task { await ConfigFileWatcher(reloader: reloader).run() }
+            }
+        }
+        defer { watcher?.cancel() }
+        var handover = ProxyService.Handover(controlSocketPath: self.controlSocket)
+        if let path = self.takeover {
+            do {
+                let predecessor = try await TakeoverClient.requestListeners(path: path)
+                server.adopt(predecessor.listeners)
+                handover.predecessor = predecessor
+                printError("portico: received \(predecessor.listeners.count) listening socket(s) from \(path)")
+            } catch {
+                printError("portico: cannot take over from \(path): \(error)")
+                await server.shutdown(grace: .zero)
+                throw ExitCode(1)
             }
         }
         do {
-            try await ProxyService.runUntilSignalled(
-                server,
-                logger: logger,
-                onStart: { addresses in
-                    printError("portico \(Portico.version) listening on \(addresses.joined(separator: ", "))")
-                },
-                reload: reload
-            )
+            try await ProxyService.runUntilSignalled(server, logger: logger, handover: handover) { addresses in
+                printError("portico \(Portico.version) listening on \(addresses.joined(separator: ", "))")
+            }
         } catch let error as ProxyServer.StartupError {
             printError("portico: \(error.description)")
             throw ExitCode(1)

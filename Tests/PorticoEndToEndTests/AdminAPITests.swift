@@ -231,7 +231,7 @@ extension AdminAPITests {
         #expect(try await fixture.get("/api/upstreams", token: "old-token").status == 200)
         var next = fixture.proxy.server.currentConfig()
         next.admin?.token = "new-token"
-        try fixture.proxy.server.reload(config: next)
+        try await fixture.proxy.server.reload(config: next)
         #expect(try await fixture.get("/api/upstreams", token: "old-token").status == 401)
         #expect(try await fixture.get("/api/upstreams", token: "new-token").status == 200)
     }

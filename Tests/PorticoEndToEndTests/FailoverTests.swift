@@ -233,7 +233,7 @@ import Testing
         _ = try await runLoad(port: proxy.port, clients: 1, requestsPerClient: 4)
         let bRequests = origins.origins[1].requestCount
         #expect(bRequests == 1)
-        try proxy.server.reload(config: try #require(reloadConfig))
+        try await proxy.server.reload(config: try #require(reloadConfig))
         try await Task.sleep(for: .milliseconds(50))
         let after = try await runLoad(port: proxy.port, clients: 2, requestsPerClient: 5)
         #expect(after.byBody == ["a": 10])

@@ -22,7 +22,7 @@ import Testing
         #expect(try await client.roundTrip(get("/")).bodyString == "one")
 
         config.routes = [Self.respond("two")]
-        try proxy.server.reload(config: config)
+        try await proxy.server.reload(config: config)
         // Each worker swaps in the new generation on its own loop, right after the call;
         // the same keep-alive connection then gets the new answer and stays open.
         var afterGood = try await client.roundTrip(get("/"))
@@ -40,7 +40,7 @@ import Testing
                 auth: .basic(BasicAuthConfig(realm: "x", htpasswdPath: "/nonexistent/portico-users"))
             )
         ]
-        #expect(throws: (any Error).self) { try proxy.server.reload(config: broken) }
+        await #expect(throws: (any Error).self) { try await proxy.server.reload(config: broken) }
         #expect(try await client.roundTrip(get("/")).bodyString == "two")
         await client.close()
         await proxy.stop()

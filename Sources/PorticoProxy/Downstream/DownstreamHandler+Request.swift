@@ -23,6 +23,7 @@ extension DownstreamHandler {
             exchange = Exchange(head: head, startTime: .now(), wallClockSeconds: wallClock)
         }
         self.exchange = exchange
+        self.hasHadRequest = true
         if exchange.requestComplete {
             self.timerPurpose = .none
             self.timer?.disarm()

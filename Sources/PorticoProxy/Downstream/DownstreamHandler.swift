@@ -45,6 +45,9 @@ final class DownstreamHandler: ChannelDuplexHandler {
     var inReadCycle = false
     var upstreamNeedsFlush = false
     var isQuiescing = false
+    /// At least one request has begun on this connection (`quiesce` closes idle
+    /// keep-alive connections, not fresh ones).
+    var hasHadRequest = false
     var isClosing = false
     /// `processInbound` is running (it can be re-entered through an upstream attach).
     var isProcessingInbound = false
@@ -120,7 +123,7 @@ final class DownstreamHandler: ChannelDuplexHandler {
         }
         self.worker.register(self)
         self.isRegistered = true
-        if self.worker.isQuiescing {
+        if self.worker.isQuiescing || self.listener.lineage.isDraining {
             self.isQuiescing = true
         }
         self.timerPurpose = .awaitingHead
@@ -366,12 +369,16 @@ final class DownstreamHandler: ChannelDuplexHandler {
 
     // MARK: Shutdown
 
-    /// Graceful shutdown: close now if idle, otherwise after the current response.
+    /// Graceful shutdown: close now if idle between requests, otherwise after the
+    /// current response. A connection that has not sent its first request yet was only
+    /// just accepted and its request is on its way (closing it would fail that request,
+    /// e.g. one accepted in the last moment before a takeover): it is answered with
+    /// `Connection: close`, or closed by the header timeout or the end of the grace period.
     func quiesce() {
         self.isQuiescing = true
         if let exchange = self.exchange {
             exchange.closeAfterResponse = true
-        } else if self.inbound.readableBytes == 0 {
+        } else if self.inbound.readableBytes == 0 && self.hasHadRequest {
             self.context?.close(promise: nil)
         }
     }

@@ -2,11 +2,17 @@ import Logging
 import PorticoCore
 import Synchronization
 
-/// One listener's connection-level controls, compiled once when the listener is bound
+/// One listener's connection-level controls, compiled once per configuration generation
 /// and shared by every connection it accepts, on every event loop: the PROXY protocol
-/// flag, the listener access list and the connection caps. The limiter instances live
-/// as long as the listener (a reload does not re-bind listeners, so it does not change
-/// them either).
+/// flag, the listener access list and the connection caps.
+///
+/// A generation is immutable, so connections read it without locks. A reload that
+/// changes a kept listener's settings compiles a new generation (`init(config:global:
+/// logger:previous:)`) which the server hands to connections accepted from then on (one
+/// read per accepted connection, none per request); connections already open keep the
+/// generation they were accepted under and release their slots to its limiters. The
+/// `lineage` (refusal counters, drain flag) and every limiter whose cap is unchanged
+/// carry over, so counts are not reset by a reload.
 ///
 /// Connections check themselves in on accept (`DownstreamHandler.admitConnection`) and
 /// release what they took exactly once, when they close.
@@ -23,11 +29,29 @@ public final class ListenerRuntime: Sendable {
     /// `security.max_connections`: one instance shared by every listener of the server.
     let global: CountingLimiter?
     let logger: Logger
+    /// What every generation of this listener shares: counters and the drain flag.
+    public let lineage: Lineage
 
-    private let refusedByAccess = Atomic<Int>(0)
-    private let refusedByLimit = Atomic<Int>(0)
-    private let refusedByProxyProtocol = Atomic<Int>(0)
-    private let evicted = Atomic<Int>(0)
+    /// The part of a listener that outlives reloads of its settings (it ends when a
+    /// reload removes the listener or the server stops).
+    public final class Lineage: Sendable {
+        let refusedByAccess = Atomic<Int>(0)
+        let refusedByLimit = Atomic<Int>(0)
+        let refusedByProxyProtocol = Atomic<Int>(0)
+        let evicted = Atomic<Int>(0)
+        private let draining = Atomic<Bool>(false)
+
+        init() {}
+
+        /// Set when a reload removes the listener: its connections finish their current
+        /// response and close, including any accepted after the drain sweep (checked
+        /// once per connection, on accept).
+        public var isDraining: Bool { self.draining.load(ordering: .acquiring) }
+
+        public func startDraining() {
+            self.draining.store(true, ordering: .releasing)
+        }
+    }
 
     /// A listener with no controls (tests and embedded uses).
     public static let unrestricted = ListenerRuntime(
@@ -38,7 +62,11 @@ public final class ListenerRuntime: Sendable {
 
     /// - Parameter global: the server-wide `security.max_connections` limiter (the same
     ///   instance for every listener), or nil when unlimited.
-    public init(config: ListenerConfig, global: CountingLimiter?, logger: Logger) {
+    /// - Parameter previous: the generation this one replaces (a reload changed the
+    ///   listener's settings): its lineage is kept, and so is each limiter whose cap did
+    ///   not change, with its current count.
+    public init(config: ListenerConfig, global: CountingLimiter?, logger: Logger, previous: ListenerRuntime? = nil) {
+        self.lineage = previous?.lineage ?? Lineage()
         self.name = config.name
         self.proxyProtocol = config.proxyProtocol
         if config.access.isEmpty {
@@ -50,8 +78,16 @@ public final class ListenerRuntime: Sendable {
                 deny: config.access.deny.compactMap { CIDR($0.text) }
             )
         }
-        self.connections = config.maxConnections.map { CountingLimiter(limit: $0) }
-        self.connectionsPerIP = config.maxConnectionsPerIP.map { ConcurrencyLimiter(limitPerKey: $0) }
+        if let previousLimiter = previous?.connections, previousLimiter.limit == config.maxConnections {
+            self.connections = previousLimiter
+        } else {
+            self.connections = config.maxConnections.map { CountingLimiter(limit: $0) }
+        }
+        if let previousLimiter = previous?.connectionsPerIP, previousLimiter.limitPerKey == config.maxConnectionsPerIP {
+            self.connectionsPerIP = previousLimiter
+        } else {
+            self.connectionsPerIP = config.maxConnectionsPerIP.map { ConcurrencyLimiter(limitPerKey: $0) }
+        }
         self.global = global
         self.logger = logger
     }
@@ -79,9 +115,9 @@ public final class ListenerRuntime: Sendable {
 
     func noteRefused(_ reason: Refusal, client: String) {
         switch reason {
-        case .access: self.refusedByAccess.add(1, ordering: .relaxed)
-        case .limit: self.refusedByLimit.add(1, ordering: .relaxed)
-        case .proxyProtocol: self.refusedByProxyProtocol.add(1, ordering: .relaxed)
+        case .access: self.lineage.refusedByAccess.add(1, ordering: .relaxed)
+        case .limit: self.lineage.refusedByLimit.add(1, ordering: .relaxed)
+        case .proxyProtocol: self.lineage.refusedByProxyProtocol.add(1, ordering: .relaxed)
         }
         self.logger.debug(
             "connection refused",
@@ -90,17 +126,17 @@ public final class ListenerRuntime: Sendable {
     }
 
     func noteEvicted() {
-        self.evicted.add(1, ordering: .relaxed)
+        self.lineage.evicted.add(1, ordering: .relaxed)
     }
 
     /// Connections refused so far, by reason, and idle connections closed to make room
     /// under `security.max_connections`.
     public var refusedCounts: (access: Int, limit: Int, proxyProtocol: Int, evicted: Int) {
         (
-            self.refusedByAccess.load(ordering: .relaxed),
-            self.refusedByLimit.load(ordering: .relaxed),
-            self.refusedByProxyProtocol.load(ordering: .relaxed),
-            self.evicted.load(ordering: .relaxed)
+            self.lineage.refusedByAccess.load(ordering: .relaxed),
+            self.lineage.refusedByLimit.load(ordering: .relaxed),
+            self.lineage.refusedByProxyProtocol.load(ordering: .relaxed),
+            self.lineage.evicted.load(ordering: .relaxed)
         )
     }
 }

@@ -116,6 +116,17 @@ public final class ProxyWorker: @unchecked Sendable {
         }
     }
 
+    /// A reload removed a listener: this loop's connections accepted by it close now if
+    /// idle, or after their current response (sent with `Connection: close`). Connections
+    /// of other listeners are untouched.
+    public func quiesceConnections(of lineage: ListenerRuntime.Lineage) {
+        self.eventLoop.execute {
+            for connection in Array(self.connections.values) where connection.listener.lineage === lineage {
+                connection.quiesce()
+            }
+        }
+    }
+
     /// Graceful shutdown, last step: whatever is still open after the grace period is closed.
     public func forceClose() -> EventLoopFuture<Void> {
         self.eventLoop.submit {

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Synchronization
 
 /// One configuration reload attempt, as the admin API, the status page and the
@@ -9,7 +12,7 @@ public struct ReloadEvent: Sendable, Equatable {
         case signal
         /// `POST /api/reload` on the admin listener.
         case admin
-        /// The configuration file changed on disk (`reload.watch`).
+        /// The configuration file changed on disk (`portico run --watch`).
         case file
         /// A direct `ProxyServer.reload(config:)` call (embedding, tests).
         case api
@@ -30,6 +33,15 @@ public struct ReloadEvent: Sendable, Equatable {
         self.succeeded = succeeded
         self.message = message
         self.diagnostics = diagnostics
+    }
+}
+
+extension ReloadEvent {
+    /// The wall-clock time now, as `time` stores it.
+    public static func now() -> Double {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
     }
 }
 
