@@ -27,6 +27,8 @@ public final class ProxyServer: Sendable {
     let logger: Logger
     /// Recent reload attempts and their totals (admin API, status page, metrics).
     public let reloadLog = ReloadLog()
+    /// Control-plane metrics and the Prometheus registry of this server (Metrics/).
+    public let controlPlaneMetrics = ControlPlaneMetrics()
     let state = NIOLockedValueBox(State())
     /// The configuration generation in force (the base of the next reload).
     let current: NIOLockedValueBox<RuntimeSnapshot>

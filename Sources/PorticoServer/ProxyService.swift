@@ -112,18 +112,25 @@ public struct ProxyService: Service {
         return ip.contains(":") ? "[\(ip)]:\(port)" : "\(ip):\(port)"
     }
 
-    /// Runs `server` until SIGTERM/SIGINT (or a successor takes over).
+    /// Runs `server` (and its `companions`, such as the admin listener) until
+    /// SIGTERM/SIGINT (or a successor takes over).
     public static func runUntilSignalled(
         _ server: ProxyServer,
         logger: Logger,
         handover: Handover = Handover(),
+        companions: [any Service] = [],
         onStart: @escaping @Sendable ([String]) -> Void = { _ in }
     ) async throws {
         let service = ProxyService(server: server, logger: logger, onStart: onStart, handover: handover)
+        // Companions (the admin listener) come first: services shut down in reverse
+        // order, so they keep running while the proxy drains and stop after it.
+        let companionConfigurations = companions.map {
+            ServiceGroupConfiguration.ServiceConfiguration(service: $0, successTerminationBehavior: .gracefullyShutdownGroup)
+        }
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 // Returning without a signal (after a takeover) ends the process normally.
-                services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup)],
+                services: companionConfigurations + [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup)],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )

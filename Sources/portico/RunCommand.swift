@@ -2,6 +2,8 @@ import ArgumentParser
 import Logging
 import PorticoCore
 import PorticoServer
+import ServiceLifecycle
+import NIOPosix
 
 #if canImport(Glibc)
 import Glibc
@@ -104,14 +106,36 @@ struct RunCommand: AsyncParsableCommand {
                 throw ExitCode(1)
             }
         }
+        var companions: [any Service] = []
+        if let admin = config.admin {
+            companions.append(Self.adminService(admin, server: server, takingOver: self.takeover != nil, logger: logger))
+        }
         do {
-            try await ProxyService.runUntilSignalled(server, logger: logger, handover: handover) { addresses in
+            try await ProxyService.runUntilSignalled(server, logger: logger, handover: handover, companions: companions) { addresses in
                 printError("portico \(Portico.version) listening on \(addresses.joined(separator: ", "))")
             }
         } catch let error as ProxyServer.StartupError {
             printError("portico: \(error.description)")
             throw ExitCode(1)
         }
+    }
+}
+
+extension RunCommand {
+    /// The admin listener (`admin:`), with the stats sampler behind the status page.
+    /// The admin address is bound once at start; a reload that changes it is logged
+    /// and applies on restart (docs/admin.md).
+    static func adminService(_ admin: AdminConfig, server: ProxyServer, takingOver: Bool, logger: Logger) -> AdminService {
+        let backend = ProxyAdminBackend(server: server)
+        let adminServer = AdminServer(config: admin, backend: backend, group: MultiThreadedEventLoopGroup.singleton, logger: logger)
+        return AdminService(
+            server: adminServer,
+            onStart: { address in printError("portico admin listening on http://\(address)/") },
+            whileRunning: { await backend.runSampler() },
+            // The predecessor keeps its admin listener until it has drained and exited.
+            waitForAddress: takingOver ? server.config.timeouts.shutdownGrace + .seconds(10) : .zero,
+            logger: logger
+        )
     }
 }
 

@@ -29,6 +29,8 @@ final class ServerState: Sendable {
     /// pick) because every worker reads it while the control plane writes it; it lives
     /// here, with health, so it survives reloads and DNS refreshes the same way.
     let adminCode = Atomic<UInt8>(ServerAdminState.enabled.code)
+    /// Passive-health ejections since start (`portico_upstream_server_ejections_total`).
+    let ejectionsTotal = Atomic<Int>(0)
 
     private let outlier = Mutex(OutlierState())
     /// Mirrors "the outlier state has a failure streak", so a success normally costs
@@ -117,6 +119,7 @@ final class ServerState: Sendable {
             (state.eject(now: now, config: config), state.ejectionCount)
         }
         self.ejectedUntil.store(max(deadline, 1), ordering: .relaxed)
+        self.ejectionsTotal.wrappingAdd(1, ordering: .relaxed)
         let seconds = Double(deadline - now) / 1e9
         self.logger.warning(
             "upstream server ejected",

@@ -92,6 +92,7 @@ extension DownstreamHandler {
         let route = snapshot.routes[routeIndex]
         exchange.routeName = route.name
         exchange.route = route
+        exchange.routeIndex = routeIndex
 
         if case .upstream = route.action {
             if let prefix = route.stripPrefix {

@@ -74,6 +74,7 @@ extension DownstreamHandler {
     func finishResponse(_ exchange: Exchange) {
         exchange.responseComplete = true
         self.logAccess(exchange)
+        self.worker.metrics.record(exchange)
         guard let context = self.context else { return }
         if exchange.closeAfterResponse {
             self.isClosing = true

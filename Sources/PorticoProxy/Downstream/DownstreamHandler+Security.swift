@@ -138,6 +138,7 @@ extension DownstreamHandler {
     }
 
     private func rejectForRate(_ exchange: Exchange, rateLimit: RateLimitGuard, decision: GCRADecision) {
+        self.worker.metrics.recordRateLimited(exchange)
         var fields = rateLimit.config.headers ? rateLimit.headerFields(decision) : []
         if !fields.contains(where: { $0.0 == RateLimitHeaders.retryAfterFieldName }) {
             // RFC 9110 §10.2.3 / RFC 6585 §4: tell the client when to come back.

@@ -121,6 +121,9 @@ final class Exchange {
     var bodyBytesForwarded = 0
     var requestForwardedComplete = false
     var route: CompiledRoute?
+    /// Index of `route` in its generation's `RuntimeSnapshot.routes` (-1: none), for the
+    /// worker's per-route metric slots.
+    var routeIndex = -1
 
     // Response side
     var responseStarted = false
@@ -195,6 +198,7 @@ final class Exchange {
         self.bodyBytesForwarded = 0
         self.requestForwardedComplete = false
         self.route = nil
+        self.routeIndex = -1
         self.responseStarted = false
         self.responseComplete = false
         self.responseBody = .passThrough

@@ -28,11 +28,14 @@ public final class ProxyWorker: @unchecked Sendable {
     private var drainedPromise: EventLoopPromise<Void>?
     /// Balancing state per upstream group of `snapshot` (same indices).
     var groupStates: [WorkerGroupState]
+    /// Request, byte and connection counters of this worker (Metrics/WorkerMetrics.swift).
+    let metrics: WorkerMetrics
 
     public init(eventLoop: any EventLoop, snapshot: RuntimeSnapshot, accessLogWriter: AccessLogWriter?) {
         self.eventLoop = eventLoop
         self.snapshot = snapshot
         self.groupStates = snapshot.groups.map { WorkerGroupState(group: $0) }
+        self.metrics = WorkerMetrics(snapshot: snapshot)
         self.pool = ConnectionPool(eventLoop: eventLoop)
         self.requestIDs = RequestIDGenerator()
         self.accessLog = accessLogWriter.map { AccessLogBatcher(writer: $0, eventLoop: eventLoop) }
@@ -43,6 +46,7 @@ public final class ProxyWorker: @unchecked Sendable {
         self.eventLoop.execute {
             self.snapshot = snapshot
             self.groupStates = snapshot.groups.map { WorkerGroupState(group: $0) }
+            self.metrics.bind(to: snapshot)
         }
     }
 
@@ -69,6 +73,7 @@ public final class ProxyWorker: @unchecked Sendable {
 
     func register(_ connection: DownstreamHandler) {
         self.connections[ObjectIdentifier(connection)] = connection
+        self.metrics.connectionAccepted(on: connection.listener)
     }
 
     func unregister(_ connection: DownstreamHandler) {
@@ -96,6 +101,12 @@ public final class ProxyWorker: @unchecked Sendable {
     /// Number of open client connections on this worker (for tests and status).
     public func openConnectionCount() -> EventLoopFuture<Int> {
         self.eventLoop.submit { self.connections.count }
+    }
+
+    /// A copy of this worker's traffic metrics, taken on its loop (merge the workers'
+    /// copies with `TrafficMetrics.merged`).
+    public func trafficMetrics() -> EventLoopFuture<TrafficMetrics> {
+        self.eventLoop.submit { self.metrics.traffic(connections: self.connections.values) }
     }
 
     /// Graceful shutdown, step one: idle keep-alive connections close now, busy ones
