@@ -89,6 +89,9 @@ public final class ProxyServer: Sendable {
             )
         }
         self.workers = workers
+        if let writer = self.accessLogWriter {
+            self.addMetricsSource { Self.accessLogFamilies(writer) }
+        }
     }
 
     /// Binds every listener (adopting the sockets received from a predecessor, see

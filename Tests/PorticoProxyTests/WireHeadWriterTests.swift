@@ -148,3 +148,70 @@ import Testing
         #expect(try client("HTTP/1.1 418 I'm a teapot\r\nContent-Length: 0\r\n\r\n").hasPrefix("HTTP/1.1 418 I'm a teapot\r\n"))
     }
 }
+
+/// Request ids and trace context on the upstream and client heads.
+@Suite struct WireHeadWriterTracingTests {
+    let writerTests = WireHeadWriterTests()
+
+    func upstream(_ text: String, trace: TraceContext?, keepTraceState: Bool) throws -> (String, Int?) {
+        let head = try writerTests.request(text)
+        var out = ByteBuffer()
+        let offset = WireHeadWriter.writeRequest(
+            head,
+            edits: .init(
+                target: nil, host: nil, forwardedHost: nil, clientAddress: "192.0.2.7", proto: .http,
+                rules: .none,
+                requestID: .generated(RequestID(rawValue: 0x1234)),
+                trace: trace,
+                keepTraceState: keepTraceState
+            ),
+            into: &out
+        )
+        return (String(buffer: out), offset)
+    }
+
+    @Test func replacesRequestIDAndTraceparentKeepsTracestate() throws {
+        let trace = TraceContext(traceIDHigh: 1, traceIDLow: 2, parentID: 3, flags: 1)
+        let (out, offset) = try upstream(
+            "GET / HTTP/1.1\r\nHost: a\r\nX-Request-Id: evil id\r\ntraceparent: 00-x\r\ntracestate: a=1\r\nAccept: */*\r\n\r\n",
+            trace: trace, keepTraceState: true
+        )
+        #expect(!out.contains("evil"))
+        #expect(!out.contains("00-x"))
+        #expect(out.contains("\r\ntracestate: a=1\r\nAccept: */*\r\n"))
+        #expect(out.contains("\r\nX-Request-ID: 0000000000001234\r\n"))
+        #expect(out.contains("\r\ntraceparent: 00-00000000000000010000000000000002-0000000000000003-01\r\n"))
+        let start = try #require(offset)
+        let utf8 = Array(out.utf8)
+        #expect(String(decoding: utf8[start..<(start + 16)], as: UTF8.self) == "0000000000000003")
+    }
+
+    @Test func dropsTracestateWithoutAValidTraceparent() throws {
+        let trace = TraceContext(traceIDHigh: 1, traceIDLow: 2, parentID: 3, flags: 0)
+        let (out, _) = try upstream("GET / HTTP/1.1\r\nHost: a\r\ntracestate: a=1\r\n\r\n", trace: trace, keepTraceState: false)
+        #expect(!out.contains("tracestate"))
+    }
+
+    @Test func propagationOffPassesTraceFieldsThrough() throws {
+        let (out, offset) = try upstream(
+            "GET / HTTP/1.1\r\nHost: a\r\ntraceparent: 00-x\r\ntracestate: a=1\r\n\r\n", trace: nil, keepTraceState: true
+        )
+        #expect(out.contains("\r\ntraceparent: 00-x\r\ntracestate: a=1\r\n"))
+        #expect(offset == nil)
+    }
+
+    @Test func responseRequestIDReplacesTheOrigins() throws {
+        let head = try writerTests.response("HTTP/1.1 200 OK\r\nX-Request-ID: origin\r\nContent-Length: 0\r\n\r\n")
+        var out = ByteBuffer()
+        WireHeadWriter.writeResponse(
+            head, framing: .asReceived, connection: .none, rules: .none,
+            requestID: .received("client-id"), into: &out
+        )
+        let text = String(buffer: out)
+        #expect(!text.contains("origin"))
+        #expect(text.contains("\r\nX-Request-ID: client-id\r\n"))
+        var plain = ByteBuffer()
+        WireHeadWriter.writeResponse(head, framing: .asReceived, connection: .none, rules: .none, into: &plain)
+        #expect(String(buffer: plain).contains("X-Request-ID: origin\r\n"))
+    }
+}

@@ -17,6 +17,7 @@ public enum ConfigLoader {
     static let topLevelKeys = [
         "workers", "server_header", "timeouts", "limits", "access_log",
         "listeners", "upstreams", "routes", "security", "admin",
+        "request_id", "trace_context",
     ]
 
     /// Reads and parses the file at `path`. Diagnostics name the file as `path` was given.
@@ -147,6 +148,8 @@ extension ConfigReader {
         if let child = fields["timeouts"] { config.timeouts = timeouts(child) }
         if let child = fields["limits"] { config.limits = limits(child) }
         if let child = fields["access_log"] { config.accessLog = accessLog(child) }
+        if let child = fields["request_id"] { config.requestID = requestID(child) }
+        if let child = fields["trace_context"] { config.traceContext = traceContext(child) }
         if let child = fields["security"] { config.security = security(child) }
         if let child = fields["admin"] { config.admin = admin(child) }
         var decodedListeners: [DecodedListener] = []

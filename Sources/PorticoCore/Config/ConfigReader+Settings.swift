@@ -1,8 +1,9 @@
 import Yams
 
-/// Decoders for the process-wide settings: `workers`, `server_header`, `timeouts`,
-/// `limits` and `access_log`. Each returns the model default for a key that is absent,
-/// and keeps the default (after reporting) for a key that is invalid.
+/// Decoders for the process-wide settings: `workers`, `server_header`, `timeouts` and
+/// `limits` (`access_log` is in `ConfigReader+AccessLog.swift`). Each returns the model
+/// default for a key that is absent, and keeps the default (after reporting) for a key
+/// that is invalid.
 extension ConfigReader {
     /// `auto` (one event loop per core, `nil` in the model) or an integer ≥ 1.
     mutating func workers(_ value: ConfigNode) -> Int? {
@@ -66,42 +67,5 @@ extension ConfigReader {
             if case .bytes(let bytes) = limit { config.maxBodySize = bytes }
         }
         return config
-    }
-
-    /// A mapping, or the shorthands `off`/`false` (no access log) and `on`/`true` (defaults).
-    mutating func accessLog(_ value: ConfigNode) -> AccessLogConfig {
-        if value.node.tag.rawValue == Tag.Name.bool.rawValue, let flag = value.node.bool {
-            return flag ? AccessLogConfig() : AccessLogConfig(destination: .off)
-        }
-        if case .scalar(let scalar) = value.node, scalar.string == "off" {
-            return AccessLogConfig(destination: .off)
-        }
-        if !value.node.isNull, value.node.mapping == nil {
-            typeMismatch(expected: "a mapping or off", value)
-            return AccessLogConfig()
-        }
-        var config = AccessLogConfig()
-        guard let fields = fields(value, known: ["output", "format"]) else { return config }
-        if let output = fields["output"] {
-            config.destination = accessLogDestination(output)
-        }
-        if let format = fields["format"],
-           let name = choice(format, from: AccessLogConfig.Format.allCases.map(\.rawValue), "access_log format"),
-           let parsed = AccessLogConfig.Format(rawValue: name) {
-            config.format = parsed
-        }
-        return config
-    }
-
-    /// `stdout`, `stderr`, `off` (also YAML `false`) or a file path.
-    private mutating func accessLogDestination(_ value: ConfigNode) -> AccessLogConfig.Destination {
-        if value.node.tag.rawValue == Tag.Name.bool.rawValue, value.node.bool == false { return .off }
-        guard let text = nonEmptyString(value, "access_log output") else { return .stdout }
-        switch text {
-        case "stdout": return .stdout
-        case "stderr": return .stderr
-        case "off": return .off
-        default: return .file(text)
-        }
     }
 }

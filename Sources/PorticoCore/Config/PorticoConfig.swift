@@ -17,6 +17,10 @@ public struct PorticoConfig: Sendable, Equatable {
     public var timeouts: TimeoutsConfig
     public var limits: LimitsConfig
     public var accessLog: AccessLogConfig
+    /// `request_id:` — accepting, generating and returning `X-Request-ID`.
+    public var requestID: RequestIDConfig = RequestIDConfig()
+    /// `trace_context:` — W3C `traceparent` propagation.
+    public var traceContext: TraceContextConfig = TraceContextConfig()
     /// Process-wide edge-security settings (`security:`).
     public var security: SecurityConfig
     /// The admin listener (metrics, admin API, status page); `nil` = none.
@@ -77,6 +81,8 @@ public struct ListenerConfig: Sendable, Equatable {
     public var maxConnections: Int?
     /// Most open connections from one client address on this listener; `nil` = unlimited.
     public var maxConnectionsPerIP: Int?
+    /// This listener's access-log format and fields (`nil` = the global ones).
+    public var accessLog: ListenerAccessLogConfig? = nil
 
     public init(
         name: String,
@@ -328,29 +334,5 @@ public struct LimitsConfig: Sendable, Equatable {
         self.maxHeaderBytes = maxHeaderBytes
         self.maxHeaderCount = maxHeaderCount
         self.maxBodySize = maxBodySize
-    }
-}
-
-public struct AccessLogConfig: Sendable, Equatable {
-    public enum Destination: Sendable, Equatable {
-        case off
-        case stdout
-        case stderr
-        case file(String)
-    }
-
-    public enum Format: String, Sendable, Equatable, CaseIterable {
-        /// Combined-log-like text with upstream fields appended.
-        case text
-        /// One JSON object per line.
-        case json
-    }
-
-    public var destination: Destination
-    public var format: Format
-
-    public init(destination: Destination = .stdout, format: Format = .text) {
-        self.destination = destination
-        self.format = format
     }
 }

@@ -1,3 +1,5 @@
+import NIOCore
+
 /// A request id: 64 bits shown as 16 lower-case hex digits. Cheap to copy and compare;
 /// format it only when it is written (log line, response header, error page).
 public struct RequestID: Sendable, Hashable, CustomStringConvertible {
@@ -63,3 +65,47 @@ public struct RequestIDGenerator {
 
 @available(*, unavailable, message: "owned by one event loop; create one per loop")
 extension RequestIDGenerator: Sendable {}
+
+/// The id one request is known by in logs, upstream (`X-Request-ID`) and on its
+/// response: Portico's own, or the one the client (or a proxy in front) sent.
+///
+/// A generated id stays a 64-bit integer until it is written, so the common case
+/// costs no String; a received one is kept as text because it is arbitrary.
+public enum RequestIdentifier: Sendable, Hashable, CustomStringConvertible {
+    case generated(RequestID)
+    case received(String)
+
+    public var description: String {
+        switch self {
+        case .generated(let id): return id.description
+        case .received(let text): return text
+        }
+    }
+
+    /// Writes the id as it appears in headers and logs (no String for a generated id).
+    public func write(into buffer: inout ByteBuffer) {
+        switch self {
+        case .generated(let id): TraceContext.writeHex(id.rawValue, into: &buffer)
+        case .received(let text): buffer.writeString(text)
+        }
+    }
+
+    /// Longest incoming `X-Request-ID` accepted (nginx and Heroku use 200 as well).
+    public static let maxReceivedLength = 200
+
+    /// Whether an incoming `X-Request-ID` value may be used as is: 1–200 visible ASCII
+    /// characters (`!`…`~`, no spaces or controls). Anything else could break log lines
+    /// or smuggle text into upstream logs, so it is replaced by a generated id.
+    public static func isAcceptable(_ value: UnsafeRawBufferPointer) -> Bool {
+        guard !value.isEmpty, value.count <= maxReceivedLength else { return false }
+        for byte in value where byte < 0x21 || byte > 0x7E {
+            return false
+        }
+        return true
+    }
+
+    public static func isAcceptable(_ value: String) -> Bool {
+        var copy = value
+        return copy.withUTF8 { isAcceptable(UnsafeRawBufferPointer($0)) }
+    }
+}

@@ -1,7 +1,8 @@
 import Dispatch
-import Synchronization
+import Logging
 import NIOCore
 import PorticoCore
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -16,6 +17,12 @@ import Darwin
 ///
 /// Event loops hand over whole batches (see `AccessLogBatcher`), so the queue is
 /// touched a few times per second per worker, not once per request.
+///
+/// The queue is bounded by `access_log.buffer_limit` bytes: when the destination
+/// stalls (a full disk, a pipe nobody reads, a hung NFS mount), batches beyond the bound
+/// are dropped and counted (`droppedLines`) instead of piling up in memory, and a
+/// warning is logged at most every `warningInterval`. Dropping a log line is the lesser
+/// evil: blocking would stall every request of the event loop.
 public final class AccessLogWriter: Sendable {
     public struct OpenError: Error, CustomStringConvertible {
         public var path: String
@@ -32,33 +39,76 @@ public final class AccessLogWriter: Sendable {
     private let path: String?
     private let ownsDescriptor: Bool
     private let queue = DispatchQueue(label: "portico.access-log")
-    public let format: AccessLogConfig.Format
+    /// The global layout (listeners may override it, see `ListenerAccessLogConfig`).
+    public let layout: AccessLogLayout
+    public var format: AccessLogConfig.Format { self.layout.format }
+    /// Most bytes queued and not yet written (`access_log.buffer_limit`).
+    public let bufferLimit: Int
+    private let queuedBytes = Atomic<Int>(0)
+    private let droppedLineCount = Atomic<Int>(0)
+    private let droppedBatchCount = Atomic<Int>(0)
+    /// Uptime (ns) of the last "dropping" warning.
+    private let lastWarning = Atomic<Int64>(Int64.min)
+    private let logger: Logger
+    static let warningInterval = TimeAmount.seconds(10)
+
+    /// Lines dropped because `buffer_limit` bytes were already waiting (for metrics:
+    /// a counter that only grows).
+    public var droppedLines: Int { self.droppedLineCount.load(ordering: .relaxed) }
+    /// Batches dropped for the same reason.
+    public var droppedBatches: Int { self.droppedBatchCount.load(ordering: .relaxed) }
+    /// Bytes queued and not yet written.
+    public var pendingBytes: Int { self.queuedBytes.load(ordering: .relaxed) }
 
     /// Opens the destination; returns nil for `.off`.
-    public static func open(_ config: AccessLogConfig) throws -> AccessLogWriter? {
+    public static func open(
+        _ config: AccessLogConfig,
+        logger: Logger = Logger(label: "portico.access-log")
+    ) throws -> AccessLogWriter? {
+        let layout = config.layout
+        let limit = config.bufferLimit
         switch config.destination {
         case .off:
             return nil
         case .stdout:
-            return AccessLogWriter(fd: STDOUT_FILENO, path: nil, ownsDescriptor: false, format: config.format)
+            return AccessLogWriter(fd: STDOUT_FILENO, path: nil, ownsDescriptor: false, layout: layout, bufferLimit: limit, logger: logger)
         case .stderr:
-            return AccessLogWriter(fd: STDERR_FILENO, path: nil, ownsDescriptor: false, format: config.format)
+            return AccessLogWriter(fd: STDERR_FILENO, path: nil, ownsDescriptor: false, layout: layout, bufferLimit: limit, logger: logger)
         case .file(let path):
             let fd = Self.openFile(path)
             guard fd >= 0 else { throw OpenError(path: path, errno: errno) }
-            return AccessLogWriter(fd: fd, path: path, ownsDescriptor: true, format: config.format)
+            return AccessLogWriter(fd: fd, path: path, ownsDescriptor: true, layout: layout, bufferLimit: limit, logger: logger)
         }
+    }
+
+    /// A writer to a descriptor the caller owns (tests: the write end of a pipe).
+    convenience init(
+        descriptor: Int32,
+        layout: AccessLogLayout = AccessLogLayout(format: .text),
+        bufferLimit: Int = AccessLogConfig.defaultBufferLimit,
+        logger: Logger = Logger(label: "portico.access-log")
+    ) {
+        self.init(fd: descriptor, path: nil, ownsDescriptor: false, layout: layout, bufferLimit: bufferLimit, logger: logger)
     }
 
     private static func openFile(_ path: String) -> Int32 {
         Glibc.open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
     }
 
-    private init(fd: Int32, path: String?, ownsDescriptor: Bool, format: AccessLogConfig.Format) {
+    private init(
+        fd: Int32,
+        path: String?,
+        ownsDescriptor: Bool,
+        layout: AccessLogLayout,
+        bufferLimit: Int,
+        logger: Logger
+    ) {
         self.fd = Mutex(fd)
         self.path = path
         self.ownsDescriptor = ownsDescriptor
-        self.format = format
+        self.layout = layout
+        self.bufferLimit = bufferLimit
+        self.logger = logger
     }
 
     /// Log rotation (SIGUSR1, as nginx): lines queued so far go to the old file, later
@@ -77,9 +127,21 @@ public final class AccessLogWriter: Sendable {
         }
     }
 
-    /// Queues a batch of complete lines for writing.
-    func write(_ batch: ByteBuffer) {
+    /// Queues a batch of `lines` complete lines for writing, or drops it when
+    /// `bufferLimit` bytes are already waiting. A batch is always accepted when nothing
+    /// waits, so a limit below one batch still lets lines through.
+    func write(_ batch: ByteBuffer, lines: Int) {
+        let size = batch.readableBytes
+        let waiting = self.queuedBytes.wrappingAdd(size, ordering: .relaxed).oldValue
+        if waiting > 0 && waiting + size > self.bufferLimit {
+            self.queuedBytes.wrappingSubtract(size, ordering: .relaxed)
+            self.droppedLineCount.wrappingAdd(lines, ordering: .relaxed)
+            self.droppedBatchCount.wrappingAdd(1, ordering: .relaxed)
+            self.warnAboutDrops()
+            return
+        }
         self.queue.async {
+            defer { self.queuedBytes.wrappingSubtract(size, ordering: .relaxed) }
             let fd = self.fd.withLock { $0 }
             batch.withUnsafeReadableBytes { bytes in
                 var offset = 0
@@ -95,6 +157,24 @@ public final class AccessLogWriter: Sendable {
         }
     }
 
+    /// At most one warning per `warningInterval`, logged off the event loop and off the
+    /// (stalled) writer queue.
+    private func warnAboutDrops() {
+        let now = Int64(truncatingIfNeeded: NIODeadline.now().uptimeNanoseconds)
+        let last = self.lastWarning.load(ordering: .relaxed)
+        guard last == Int64.min || now - last >= Self.warningInterval.nanoseconds else { return }
+        guard self.lastWarning.compareExchange(expected: last, desired: now, ordering: .relaxed).exchanged else { return }
+        let dropped = self.droppedLines
+        let limit = self.bufferLimit
+        let logger = self.logger
+        DispatchQueue.global().async {
+            logger.warning(
+                "access log output is not keeping up: dropping lines",
+                metadata: ["dropped_lines_total": "\(dropped)", "buffer_limit_bytes": "\(limit)"]
+            )
+        }
+    }
+
     /// Waits until everything queued so far is written; closes a file it opened.
     public func close() {
         self.queue.sync {
@@ -107,42 +187,5 @@ public final class AccessLogWriter: Sendable {
     /// Waits until everything queued so far is written.
     public func drain() {
         self.queue.sync {}
-    }
-}
-
-/// Collects one event loop's access-log lines and hands them to the writer in
-/// batches: when 32 KiB have accumulated, or 100 ms after the first line of a batch.
-final class AccessLogBatcher {
-    private let writer: AccessLogWriter
-    private let eventLoop: any EventLoop
-    private var formatter: AccessLogFormatter
-    private var buffer: ByteBuffer
-    private var flushScheduled = false
-    private static let batchBytes = 32 * 1024
-
-    init(writer: AccessLogWriter, eventLoop: any EventLoop) {
-        self.writer = writer
-        self.eventLoop = eventLoop
-        self.formatter = AccessLogFormatter(format: writer.format)
-        self.buffer = ByteBufferAllocator().buffer(capacity: 0)
-    }
-
-    func log(_ record: AccessLogRecord) {
-        self.formatter.append(record, to: &self.buffer)
-        if self.buffer.readableBytes >= Self.batchBytes {
-            self.flush()
-        } else if !self.flushScheduled {
-            self.flushScheduled = true
-            self.eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(in: .milliseconds(100)) { [self] in
-                self.flushScheduled = false
-                self.flush()
-            }
-        }
-    }
-
-    func flush() {
-        guard self.buffer.readableBytes > 0 else { return }
-        self.writer.write(self.buffer)
-        self.buffer = ByteBufferAllocator().buffer(capacity: Self.batchBytes)
     }
 }

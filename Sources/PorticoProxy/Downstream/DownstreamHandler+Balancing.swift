@@ -84,20 +84,21 @@ extension DownstreamHandler {
 
     /// Writes the upstream request head for `server`, once per exchange unless `Host`
     /// names the server (then once per attempt, so a retry names the right server).
+    /// A reused head gets the attempt's span id patched in.
     func prepareUpstreamHead(_ exchange: Exchange, for server: UpstreamServer) {
         let host: String?
         switch exchange.hostSource {
         case .keep:
-            if exchange.upstreamHead != nil { return }
+            if exchange.upstreamHead != nil { return self.refreshAttemptSpan(in: exchange) }
             host = nil
         case .fixed(let value):
-            if exchange.upstreamHead != nil { return }
+            if exchange.upstreamHead != nil { return self.refreshAttemptSpan(in: exchange) }
             host = value
         case .server:
             host = server.hostHeader
         }
         var upstreamHead = ProxyWorker.take(&self.worker.requestHeadScratch)
-        WireHeadWriter.writeRequest(
+        exchange.traceParentOffset = WireHeadWriter.writeRequest(
             exchange.head,
             edits: .init(
                 target: exchange.upstreamTarget,
@@ -108,7 +109,10 @@ extension DownstreamHandler {
                 rules: exchange.route?.requestRules ?? .none,
                 trustForwarded: self.peerIsTrustedProxy,
                 extraFields: exchange.requestExtraFields,
-                dropAuthorization: exchange.stripAuthorization
+                dropAuthorization: exchange.stripAuthorization,
+                requestID: exchange.requestID,
+                trace: exchange.trace,
+                keepTraceState: exchange.trace == nil || exchange.keepTraceState
             ),
             into: &upstreamHead
         )

@@ -24,6 +24,7 @@ extension DownstreamHandler {
         }
         self.exchange = exchange
         self.hasHadRequest = true
+        self.identifyRequest(exchange, head: head, settings: settings)
         if exchange.requestComplete {
             self.timerPurpose = .none
             self.timer?.disarm()
@@ -249,7 +250,8 @@ extension DownstreamHandler {
         self.isClosing = true
         self.timer?.cancel()
         guard let context = self.context else { return }
-        let requestID = self.worker.requestIDs.next().description
+        let id = self.worker.requestIDs.next()
+        let requestID = id.description
         let body = ErrorPage.body(status: Int(status.code), requestID: requestID)
         var out = ByteBuffer()
         LocalResponseWriter.write(
@@ -270,9 +272,10 @@ extension DownstreamHandler {
                 AccessLogRecord(
                     timestamp: Int(time(nil)), client: self.clientAddress, method: "-", target: "-",
                     version: "-", host: "", status: Int(status.code), bytesSent: body.utf8.count,
-                    duration: .zero, upstreamAddress: nil, upstreamDuration: nil, requestID: requestID,
-                    route: "", userAgent: "", referer: ""
-                )
+                    duration: .zero, upstreamAddress: nil, upstreamDuration: nil, requestID: .generated(id),
+                    route: "", userAgent: "", referer: "", listener: self.listener.name
+                ),
+                layout: self.accessLogLayout
             )
         }
         let channel = context.channel

@@ -54,7 +54,7 @@ extension DownstreamHandler {
             body: body,
             contentType: contentType,
             location: location,
-            requestID: status.code >= 400 ? exchange.requestID : nil,
+            requestID: self.responseRequestID(exchange, status: Int(status.code))?.description,
             serverHeader: self.settings.serverHeader,
             date: self.worker.httpDate(),
             rules: exchange.route?.responseHeaders,
@@ -121,10 +121,13 @@ extension DownstreamHandler {
     }
 
     func requestID(for exchange: Exchange) -> String {
-        if let id = exchange.requestID { return id }
-        let id = self.worker.requestIDs.next().description
-        exchange.requestID = id
-        return id
+        exchange.requestID.description
+    }
+
+    /// The layout of this connection's access-log lines: its listener's, or the global one.
+    var accessLogLayout: AccessLogLayout? {
+        guard let own = self.listener.accessLog, let log = self.worker.accessLog else { return nil }
+        return own.layout(over: log.globalLayout)
     }
 
     func logAccess(_ exchange: Exchange) {
@@ -147,11 +150,13 @@ extension DownstreamHandler {
             upstreamDuration: exchange.upstreamDuration,
             upstreamGroup: exchange.group?.name,
             attempts: exchange.attempts,
-            requestID: self.requestID(for: exchange),
+            requestID: exchange.requestID,
+            trace: exchange.trace,
             route: exchange.routeName,
             userAgent: field("user-agent"),
-            referer: field("referer")
+            referer: field("referer"),
+            listener: self.listener.name
         )
-        log.log(record)
+        log.log(record, layout: self.accessLogLayout)
     }
 }

@@ -79,6 +79,7 @@ extension DownstreamHandler {
         freshConnection: Bool
     ) {
         self.beginAttempt(exchange, on: server, group: group)
+        self.startAttemptSpan(exchange)
         self.prepareUpstreamHead(exchange, for: server)
         if !freshConnection, let idle = self.worker.pool.takeIdle(for: server.address) {
             self.attach(idle, to: exchange)

@@ -82,6 +82,7 @@ extension DownstreamHandler: UpstreamResponseReceiver {
             connection: connection,
             rules: exchange.route?.responseRules ?? .none,
             extraLines: self.extraResponseLines(for: exchange),
+            requestID: self.responseRequestID(exchange, status: head.status),
             into: &out
         )
         exchange.status = head.status

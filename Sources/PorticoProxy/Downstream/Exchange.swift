@@ -54,7 +54,16 @@ final class Exchange {
     private(set) var wallClockSeconds: Int
     var routeName = ""
     var host = ""
-    var requestID: String?
+    /// Set by `identifyRequest` when the request starts.
+    var requestID: RequestIdentifier = .generated(RequestID(rawValue: 0))
+    /// The trace context sent upstream: the incoming trace (or a new one) with the
+    /// current attempt's span id as parent-id (0 before the first attempt); nil when
+    /// propagation is off.
+    var trace: TraceContext?
+    /// The client's `traceparent` was valid: its `tracestate` goes upstream too.
+    var keepTraceState = false
+    /// Where the parent-id's hex digits are in `upstreamHead`, to patch per attempt.
+    var traceParentOffset: Int?
     /// The client's address as logged and limited: the peer, or what a trusted proxy said.
     var clientIP = "-"
     var pathWasNormalized = false
@@ -156,7 +165,10 @@ final class Exchange {
         self.wallClockSeconds = wallClockSeconds
         self.routeName = ""
         self.host = ""
-        self.requestID = nil
+        self.requestID = .generated(RequestID(rawValue: 0))
+        self.trace = nil
+        self.keepTraceState = false
+        self.traceParentOffset = nil
         self.clientIP = "-"
         self.pathWasNormalized = false
         if !self.responseExtraFields.isEmpty { self.responseExtraFields = [] }
@@ -222,7 +234,7 @@ final class Exchange {
         self.server = nil
         self.group = nil
         self.stickyToken = nil
-        self.requestID = nil
+        self.requestID = .generated(RequestID(rawValue: 0))
         self.host = ""
         self.upstreamAddress = nil
     }

@@ -29,6 +29,9 @@ public final class ListenerRuntime: Sendable {
     /// `security.max_connections`: one instance shared by every listener of the server.
     let global: CountingLimiter?
     let logger: Logger
+    /// `access_log` format and fields of this listener (nil: the global layout).
+    let accessLog: ListenerAccessLogConfig?
+
     /// What every generation of this listener shares: counters and the drain flag.
     public let lineage: Lineage
 
@@ -90,6 +93,7 @@ public final class ListenerRuntime: Sendable {
         }
         self.global = global
         self.logger = logger
+        self.accessLog = config.accessLog
     }
 
     /// Whether anything must be checked when a connection arrives.

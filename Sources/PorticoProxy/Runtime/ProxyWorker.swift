@@ -14,6 +14,8 @@ public final class ProxyWorker: @unchecked Sendable {
     private(set) var snapshot: RuntimeSnapshot
     let pool: ConnectionPool
     var requestIDs: RequestIDGenerator
+    /// Trace and span ids (W3C Trace Context): fast, not secret, per loop.
+    var traceRandom = WorkerRandom()
     let accessLog: AccessLogBatcher?
     private var connections: [ObjectIdentifier: DownstreamHandler] = [:]
     private(set) var isQuiescing = false

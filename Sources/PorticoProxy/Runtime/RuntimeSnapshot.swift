@@ -76,6 +76,8 @@ struct ProxySettings: Sendable {
     /// Pre-validated `Server` value for generated responses, or nil.
     let serverHeader: String?
     let accessLogEnabled: Bool
+    let requestID: RequestIDConfig
+    let traceContext: TraceContextConfig
 
     init(config: PorticoConfig) {
         let timeouts = config.timeouts
@@ -91,6 +93,8 @@ struct ProxySettings: Sendable {
         self.limits = config.limits
         self.serverHeader = config.serverHeader
         self.accessLogEnabled = config.accessLog.destination != .off
+        self.requestID = config.requestID
+        self.traceContext = config.traceContext
     }
 }
 

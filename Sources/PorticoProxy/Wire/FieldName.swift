@@ -17,6 +17,12 @@ enum FieldName {
         case host
         /// `Forwarded` (RFC 7239): kept only from a trusted proxy.
         case forwarded
+        /// `traceparent`: replaced by Portico's when trace context propagation is on.
+        case traceParent
+        /// `tracestate`: kept only with a valid `traceparent` (W3C Trace Context §3.3).
+        case traceState
+        /// `X-Request-ID`: replaced by the request's id (received or generated).
+        case requestID
     }
 
     /// A request field on its way upstream. RFC 9110 §7.6.1: `Connection`,
@@ -33,7 +39,11 @@ enum FieldName {
         case 6: return named(name, "expect") ? .drop : .keep
         case 7: return named(name, "upgrade") ? .drop : .keep
         case 9: return named(name, "forwarded") ? .forwarded : .keep
-        case 10: return (named(name, "connection") || named(name, "keep-alive")) ? .drop : .keep
+        case 10:
+            if named(name, "tracestate") { return .traceState }
+            return (named(name, "connection") || named(name, "keep-alive")) ? .drop : .keep
+        case 11: return named(name, "traceparent") ? .traceParent : .keep
+        case 12: return named(name, "x-request-id") ? .requestID : .keep
         case 14: return named(name, "content-length") ? .drop : .keep
         case 15: return named(name, "x-forwarded-for") ? .forwardedFor : .keep
         case 16: return (named(name, "proxy-connection") || named(name, "x-forwarded-host")) ? .drop : .keep
@@ -52,6 +62,7 @@ enum FieldName {
         case 3: return named(name, "via") ? .via : .keep
         case 7: return named(name, "upgrade") ? .drop : .keep
         case 10: return (named(name, "connection") || named(name, "keep-alive")) ? .drop : .keep
+        case 12: return named(name, "x-request-id") ? .requestID : .keep
         case 16: return named(name, "proxy-connection") ? .drop : .keep
         case 17: return named(name, "transfer-encoding") ? .drop : .keep
         default: return .keep

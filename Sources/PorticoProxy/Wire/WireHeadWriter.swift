@@ -31,11 +31,24 @@ enum WireHeadWriter {
         var extraFields: [(String, String)] = []
         /// Leave out `Authorization` (it was consumed by Portico's authentication).
         var dropAuthorization: Bool = false
+        /// Sent as `X-Request-ID` (replacing the client's), or nil to pass the client's on.
+        var requestID: RequestIdentifier? = nil
+        /// Sent as `traceparent` (replacing the client's), or nil to pass the client's on
+        /// untouched (trace context propagation off).
+        var trace: TraceContext? = nil
+        /// Pass the client's `tracestate` on: only with a valid incoming `traceparent`
+        /// (W3C Trace Context §3.3.1: without one, `tracestate` means nothing).
+        var keepTraceState: Bool = true
     }
 
-    static func writeRequest(_ head: ParsedRequestHead, edits: RequestEdits, into out: inout ByteBuffer) {
+    /// Writes the upstream request head. Returns where the `traceparent` parent-id's 16
+    /// hex digits are in `out` (relative to its reader index) when one was written, so
+    /// a retry can give its attempt a new span id without rewriting the head.
+    @discardableResult
+    static func writeRequest(_ head: ParsedRequestHead, edits: RequestEdits, into out: inout ByteBuffer) -> Int? {
         let rules = edits.rules
         let nominated = head.connection.hasOtherTokens ? FieldName.nominated(by: head) : []
+        var parentIDOffset: Int?
         head.bytes.withUnsafeReadableBytes { all in
             let bytes = all.bindMemory(to: UInt8.self)
             // Request line: the method as received, the target, always HTTP/1.1 (RFC 9110 §2.5).
@@ -50,6 +63,9 @@ enum WireHeadWriter {
             let keepHost = edits.host == nil && !rules.replacesHost
             let trusted = edits.trustForwarded
             let dropAuthorization = edits.dropAuthorization
+            let replaceTraceParent = edits.trace != nil
+            let keepTraceState = edits.keepTraceState
+            let replaceRequestID = edits.requestID != nil
             // Added fields replace any the client sent under the same name (a client
             // must not be able to pre-set X-User-Id before authentication adds it).
             let replaced = edits.extraFields.map { Array($0.0.lowercased().utf8) }
@@ -62,6 +78,9 @@ enum WireHeadWriter {
                 case .host: return keepHost ? .keep : .drop
                 case .forwarded: return trusted ? .keep : .drop
                 case .forwardedFor: return trusted ? .forwardedFor : .drop
+                case .traceParent: return replaceTraceParent ? .drop : .keep
+                case .traceState: return keepTraceState ? .keep : .drop
+                case .requestID: return replaceRequestID ? .drop : .keep
                 case let other: return other
                 }
             }
@@ -99,12 +118,24 @@ enum WireHeadWriter {
             case .chunked:
                 out.writeStaticString("Transfer-Encoding: chunked\r\n")
             }
+            if let requestID = edits.requestID {
+                out.writeStaticString("X-Request-ID: ")
+                requestID.write(into: &out)
+                out.writeStaticString("\r\n")
+            }
+            if let trace = edits.trace {
+                out.writeStaticString("traceparent: ")
+                parentIDOffset = out.readableBytes + TraceContext.parentIDOffset
+                trace.write(into: &out)
+                out.writeStaticString("\r\n")
+            }
             for (name, value) in edits.extraFields where !value.isEmpty {
                 Self.writeField(name, value, into: &out)
             }
             rules.writeAdded(into: &out)
             out.writeStaticString("\r\n")
         }
+        return parentIDOffset
     }
 
     /// How the client connection frames the body of a forwarded response.
@@ -118,15 +149,18 @@ enum WireHeadWriter {
     }
 
     /// Writes the response head for the client: always HTTP/1.1 with the origin's status
-    /// and reason, hop-by-hop fields dropped, `Via` appended, route rules applied.
+    /// and reason, hop-by-hop fields dropped, `Via` appended, route rules applied, and
+    /// `X-Request-ID` set to `requestID` (replacing the origin's) when given.
     static func writeResponse(
         _ head: ParsedResponseHead,
         framing: ClientFraming,
         connection: ConnectionHeader,
         rules: CompiledHeaderRules,
         extraLines: [String] = [],
+        requestID: RequestIdentifier? = nil,
         into out: inout ByteBuffer
     ) {
+        let replaceRequestID = requestID != nil
         let nominated = head.connection.hasOtherTokens ? FieldName.nominated(by: head) : []
         head.bytes.withUnsafeReadableBytes { all in
             let bytes = all.bindMemory(to: UInt8.self)
@@ -137,12 +171,20 @@ enum WireHeadWriter {
             out.writeStaticString("\r\n")
 
             let (_, mergedVia) = Self.copyFields(
-                of: head, all: all, rules: rules, nominated: nominated, into: &out,
-                disposition: FieldName.responseDisposition
-            )
+                of: head, all: all, rules: rules, nominated: nominated, into: &out
+            ) { name in
+                let disposition = FieldName.responseDisposition(name)
+                if disposition == .requestID { return replaceRequestID ? .drop : .keep }
+                return disposition
+            }
 
             if !rules.replacesVia {
                 Self.writeVia(merging: mergedVia ? head : nil, bytes: bytes, receivedMinor: head.version.minor, into: &out)
+            }
+            if let requestID {
+                out.writeStaticString("X-Request-ID: ")
+                requestID.write(into: &out)
+                out.writeStaticString("\r\n")
             }
             rules.writeAdded(into: &out)
             for line in extraLines {

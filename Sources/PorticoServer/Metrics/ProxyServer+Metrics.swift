@@ -73,4 +73,23 @@ extension ProxyServer {
     public func addMetricsSource(_ render: @escaping @Sendable () -> String) {
         self.controlPlaneMetrics.addSource(render)
     }
+
+    /// The access-log writer's back-pressure counters (`access_log.buffer_limit`): lines
+    /// dropped rather than blocking an event loop when the destination stalls.
+    static func accessLogFamilies(_ writer: AccessLogWriter) -> String {
+        var out = ""
+        PrometheusText.header(
+            "portico_access_log_dropped_lines_total", .counter,
+            help: "Access-log lines dropped because the destination could not keep up (access_log.buffer_limit).",
+            into: &out
+        )
+        PrometheusText.sample("portico_access_log_dropped_lines_total", [], writer.droppedLines, into: &out)
+        PrometheusText.header(
+            "portico_access_log_pending_bytes", .gauge,
+            help: "Access-log bytes queued for the writer.",
+            into: &out
+        )
+        PrometheusText.sample("portico_access_log_pending_bytes", [], writer.pendingBytes, into: &out)
+        return out
+    }
 }
