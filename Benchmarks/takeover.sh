@@ -5,10 +5,9 @@
 # drains and exits. Counts what clients saw: wrk's non-2xx responses and socket errors.
 #
 # Two runs: connection-per-request (every request a new connection, so accepts cross
-# the handover; the promise is zero failures) and keep-alive (the old process closes
-# its idle keep-alive connections when it drains; a client racing that close with a
-# new request sees a socket error, as with any graceful shutdown: see
-# docs/reload-and-upgrade.md).
+# the handover) and keep-alive (the old process lingers 1 s on idle keep-alive
+# connections, answers their next request with Connection: close, then closes them).
+# The promise in both: zero failures (docs/reload-and-upgrade.md).
 #
 # Usage: Benchmarks/takeover.sh     (DURATION=10 TAKEOVER_AFTER=3 CONNECTIONS=32 PORT_BASE=18380)
 set -euo pipefail

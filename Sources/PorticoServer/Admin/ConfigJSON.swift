@@ -24,6 +24,14 @@ public enum ConfigJSON {
             ("limits", limits(config.limits)),
             ("security", security(config.security)),
             ("access_log", accessLog(config.accessLog)),
+            ("request_id", .object([
+                ("accept_incoming", .bool(config.requestID.acceptIncoming)),
+                ("response_header", .string(config.requestID.responseHeader.rawValue)),
+            ])),
+            ("trace_context", .object([
+                ("enabled", .bool(config.traceContext.enabled)),
+                ("sample_new_traces", .bool(config.traceContext.sampleNewTraces)),
+            ])),
             ("admin", config.admin.map(admin) ?? .null),
         ])
     }
@@ -39,7 +47,17 @@ public enum ConfigJSON {
             ("deny", cidrs(listener.access.deny)),
             ("max_connections", .optional(listener.maxConnections)),
             ("max_connections_per_ip", .optional(listener.maxConnectionsPerIP)),
+            ("access_log", listener.accessLog.map { log in
+                .object([
+                    ("format", log.format.map { .string($0.rawValue) } ?? .null),
+                    ("fields", log.fields.map(fieldNames) ?? .null),
+                ])
+            } ?? .null),
         ])
+    }
+
+    static func fieldNames(_ fields: [AccessLogField]) -> AdminJSON {
+        .array(fields.map { .string($0.rawValue) })
     }
 
     static func upstream(_ group: UpstreamGroupConfig) -> AdminJSON {
@@ -262,7 +280,12 @@ public enum ConfigJSON {
         case .stderr: output = "stderr"
         case .file(let path): output = path
         }
-        return .object([("output", .string(output)), ("format", .string(log.format.rawValue))])
+        return .object([
+            ("output", .string(output)),
+            ("format", .string(log.format.rawValue)),
+            ("fields", log.fields.map(fieldNames) ?? .null),
+            ("buffer_limit", .int(log.bufferLimit)),
+        ])
     }
 
     static func admin(_ admin: AdminConfig) -> AdminJSON {
