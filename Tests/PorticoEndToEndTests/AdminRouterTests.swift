@@ -124,7 +124,8 @@ struct AdminRouterTests {
         #expect(json.contains(#""retries":{"attempts":2"#))
         #expect(json.contains(#""match":{"path_prefix":"/api"}"#))
         #expect(json.contains(#""timeouts":{"client_header":"10s""#))
-        #expect(json.contains(#""access_log":{"output":"stdout","format":"text"}"#))
+        #expect(json.contains(#""access_log":{"output":"stdout","format":"text","fields":null,"buffer_limit":8388608}"#))
+        #expect(json.contains(#""request_id":{"accept_incoming":true,"response_header":"always"}"#))
     }
 
     @Test func durationsUseTheConfigurationSyntax() {
