@@ -145,7 +145,11 @@ import Testing
         async let first = HTTPTestClient.get(port: proxy.port, path: "/1")
         #expect(await eventually { origin.requestCount == 1 })
         async let second = HTTPTestClient.get(port: proxy.port, path: "/2")  // waits in the queue
-        try await Task.sleep(for: .milliseconds(300))
+        // Both requests have begun (the second can only be waiting in the queue: the
+        // server is full) before the third is sent.
+        #expect(await eventually {
+            await proxy.server.metricsSnapshot().traffic.listeners.values.reduce(0) { $0 + $1.inFlight } == 2
+        })
         #expect(origin.requestCount == 1)  // not sent: the server is full
         let started = ContinuousClock.now
         let third = try await HTTPTestClient.get(port: proxy.port, path: "/3")  // queue full
