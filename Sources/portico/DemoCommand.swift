@@ -1,15 +1,19 @@
 import ArgumentParser
 import PorticoCore
 import PorticoServer
+import ServiceLifecycle
 
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Start two demo origins and a proxy in front of them on 127.0.0.1:8080 (Ctrl-C to stop)."
+        abstract: "Start two demo origins, a proxy in front of them on 127.0.0.1:8080 and its status page on :8081 (Ctrl-C to stop)."
     )
 
     @Option(name: .long, help: "Port for the demo proxy.")
     var port: Int = 8080
+
+    @Option(name: .long, help: "Port for the admin listener (status page, metrics, API); default: the proxy port + 1, 0 = none.")
+    var adminPort: Int?
 
     func run() async throws {
         let logger = makeLogger()
@@ -17,13 +21,20 @@ struct DemoCommand: AsyncParsableCommand {
         let demo = try await DemoEnvironment.start(listen: listen, logger: logger)
         let base = "http://127.0.0.1:\(self.port)"
         let origins = demo.origins.map { "127.0.0.1:\($0.port)" }.joined(separator: " and ")
+        let adminPort = self.adminPort ?? self.port + 1
+        var companions: [any Service] = []
+        if adminPort != 0 {
+            let admin = AdminConfig(address: HostPort(host: "127.0.0.1", port: adminPort))
+            companions.append(RunCommand.adminService(admin, server: demo.server, takingOver: false, logger: logger))
+        }
+        let statusLine = adminPort == 0 ? "" : "\n  status:  http://127.0.0.1:\(adminPort)/   (live status page; /metrics, /api/upstreams)"
         do {
-            try await ProxyService.runUntilSignalled(demo.server, logger: logger) { _ in
+            try await ProxyService.runUntilSignalled(demo.server, logger: logger, companions: companions) { _ in
                 print(
                     """
                     Portico demo
                       origins: \(origins) (round robin, group "demo-origins")
-                      proxy:   \(base)
+                      proxy:   \(base)\(statusLine)
 
                     Try:
                       curl -i \(base)/              # forwarded; run twice to see both origins
