@@ -183,11 +183,10 @@ import Testing
     /// A removed listener lets a request in flight finish, answered with
     /// `Connection: close`.
     @Test func removedListenerFinishesInFlightRequests() async throws {
-        let release = Toggle()
-        let origin = try await TestOrigin.start { _ in
-            while !release.isOn { usleep(5_000) }
-            return .text("slow")
-        }
+        // The answer is delayed on the origin's event loop timer (never by blocking the
+        // loop: test origins share NIO's singleton group with every other test), long
+        // enough for the reload below to happen while the request is in flight.
+        let origin = try await TestOrigin.start { _ in .delayHead(.seconds(3), then: .text("slow")) }
         var base = PorticoConfig()
         let proxy = try await ProxyFixture.start(origins: [origin]) { config in
             base = config
@@ -198,7 +197,6 @@ import Testing
         try await busy.send(get("/slow"))
         #expect(await eventually { origin.requests().count == 1 })
         try await proxy.server.reload(config: base)
-        release.set(true)
         let response = try await busy.readResponse()
         #expect(response.bodyString == "slow")
         #expect(response.closesConnection)

@@ -46,7 +46,7 @@ import Testing
 
     @Test func leastRequestsAvoidsTheSlowServer() async throws {
         let origins = try await NamedOrigins.start(["slow", "fast1", "fast2"]) { name, _ in
-            name == "slow" ? .delayHead(.milliseconds(100), then: .text(name)) : .text(name)
+            name == "slow" ? .delayHead(.milliseconds(300), then: .text(name)) : .text(name)
         }
         let proxy = try await self.proxy(origins) { $0.balance = .leastRequests }
         let tally = try await runLoad(port: proxy.port, clients: 8, requestsPerClient: 60)
@@ -60,7 +60,7 @@ import Testing
 
     @Test func powerOfTwoChoicesAvoidsTheSlowServer() async throws {
         let origins = try await NamedOrigins.start(["slow", "fast1", "fast2"]) { name, _ in
-            name == "slow" ? .delayHead(.milliseconds(100), then: .text(name)) : .text(name)
+            name == "slow" ? .delayHead(.milliseconds(300), then: .text(name)) : .text(name)
         }
         let proxy = try await self.proxy(origins) { $0.balance = .powerOfTwoChoices }
         let tally = try await runLoad(port: proxy.port, clients: 8, requestsPerClient: 60)

@@ -7,7 +7,9 @@ import Testing
 @Suite(.timeLimit(.minutes(1))) struct TimeoutAndErrorTests {
     @Test func slowClientHeaderGets408() async throws {
         let origin = try await TestOrigin.start()
-        let proxy = try await ProxyFixture.start(origins: [origin]) { $0.timeouts.clientHeader = .seconds(1) }
+        // 3 s, not less: the first bytes must reach the proxy within the timeout of the
+        // accept, or the connection is (rightly) closed without an answer.
+        let proxy = try await ProxyFixture.start(origins: [origin]) { $0.timeouts.clientHeader = .seconds(3) }
         let client = try await proxy.connect()
         try await client.send("GET / HTTP/1.1\r\nHost: a\r\nX-Slow")
         let response = try await client.readResponse(timeout: .seconds(10))

@@ -34,7 +34,7 @@ import Testing
     }
 
     /// Polls `condition` every 10 ms until it holds or `seconds` pass.
-    static func eventually(within seconds: Double = 2, _ condition: () async throws -> Bool) async rethrows -> Bool {
+    static func eventually(within seconds: Double = 10, _ condition: () async throws -> Bool) async rethrows -> Bool {
         let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
         while ContinuousClock.now < deadline {
             if try await condition() { return true }
