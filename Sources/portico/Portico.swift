@@ -1,9 +1,10 @@
 import ArgumentParser
+import PorticoServer
 
 /// The `portico` command line: `run`, `validate`, `demo`.
 @main
 struct Portico: AsyncParsableCommand {
-    static let version = "0.1.0"
+    static let version = PorticoBuildInfo.version
 
     static let configuration = CommandConfiguration(
         commandName: "portico",
