@@ -65,59 +65,32 @@ struct ConfigAccessLogTests {
         #expect(config.accessLog.fields == AccessLogField.allCases)
     }
 
-    struct Case: Sendable, CustomTestStringConvertible {
-        var yaml: String
-        var line: Int
-        var path: String
-        var fragment: String
-        var testDescription: String { "\(path): \(fragment)" }
-    }
+    typealias Case = ConfigDiagnosticsTests.Case
 
     static let cases: [Case] = [
-        Case(yaml: base + "access_log:\n  fields: [time, statsu]\n", line: 5, path: "access_log.fields[1]",
-             fragment: "unknown access_log field \"statsu\" (did you mean \"status\"?)"),
-        Case(yaml: base + "access_log:\n  fields: [time, frobnicate]\n", line: 5, path: "access_log.fields[1]",
-             fragment: "unknown access_log field \"frobnicate\" (expected one of: time, client,"),
-        Case(yaml: base + "access_log:\n  fields: [status, status]\n", line: 5, path: "access_log.fields[1]",
-             fragment: "duplicate access_log field \"status\""),
-        Case(yaml: base + "access_log:\n  fields: []\n", line: 5, path: "access_log.fields",
-             fragment: "at least one access_log field is required"),
-        Case(yaml: base + "access_log:\n  fields: status\n", line: 5, path: "access_log.fields",
-             fragment: "expected a sequence"),
-        Case(yaml: base + "access_log:\n  buffer_limit: 8XB\n", line: 5, path: "access_log.buffer_limit",
-             fragment: "invalid size \"8XB\""),
-        Case(yaml: base + "access_log:\n  buffer_limit: 0\n", line: 5, path: "access_log.buffer_limit",
-             fragment: "size must be greater than 0"),
-        Case(yaml: base + "access_log:\n  bufer_limit: 1k\n", line: 5, path: "access_log.bufer_limit",
-             fragment: "did you mean \"buffer_limit\"?"),
-        Case(yaml: "listeners:\n  - address: \":80\"\n    access_log: { format: xml }\nroutes: [{ respond: { status: 200 } }]\n",
-             line: 3, path: "listeners[0].access_log.format", fragment: "unknown access_log format \"xml\""),
-        Case(yaml: "listeners:\n  - address: \":80\"\n    access_log: { output: stderr }\nroutes: [{ respond: { status: 200 } }]\n",
-             line: 3, path: "listeners[0].access_log.output", fragment: "unknown key \"output\""),
-        Case(yaml: "listeners:\n  - address: \":80\"\n    access_log: { fields: [clint] }\nroutes: [{ respond: { status: 200 } }]\n",
-             line: 3, path: "listeners[0].access_log.fields[0]", fragment: "did you mean \"client\"?"),
-        Case(yaml: base + "request_id:\n  accept_incoming: \"yes\"\n", line: 5, path: "request_id.accept_incoming",
-             fragment: "expected true or false"),
-        Case(yaml: base + "request_id:\n  response_header: sometimes\n", line: 5, path: "request_id.response_header",
-             fragment: "unknown request_id response_header \"sometimes\" (expected one of: always, errors)"),
-        Case(yaml: base + "request_id:\n  accept_incomming: true\n", line: 5, path: "request_id.accept_incomming",
-             fragment: "did you mean \"accept_incoming\"?"),
-        Case(yaml: base + "trace_context:\n  sampled: true\n", line: 5, path: "trace_context.sampled",
-             fragment: "unknown key \"sampled\""),
-        Case(yaml: base + "trace_context: on\n", line: 4, path: "trace_context", fragment: "expected a mapping"),
+        Case(base + "access_log:\n  fields: [time, statsu]\n", line: 5, path: "access_log.fields[1]", "unknown access_log field \"statsu\" (did you mean \"status\"?)"),
+        Case(base + "access_log:\n  fields: [time, frobnicate]\n", line: 5, path: "access_log.fields[1]", "unknown access_log field \"frobnicate\" (expected one of: time, client,"),
+        Case(base + "access_log:\n  fields: [status, status]\n", line: 5, path: "access_log.fields[1]", "duplicate access_log field \"status\""),
+        Case(base + "access_log:\n  fields: []\n", line: 5, path: "access_log.fields", "at least one access_log field is required"),
+        Case(base + "access_log:\n  fields: status\n", line: 5, path: "access_log.fields", "expected a sequence"),
+        Case(base + "access_log:\n  buffer_limit: 8XB\n", line: 5, path: "access_log.buffer_limit", "invalid size \"8XB\""),
+        Case(base + "access_log:\n  buffer_limit: 0\n", line: 5, path: "access_log.buffer_limit", "size must be greater than 0"),
+        Case(base + "access_log:\n  bufer_limit: 1k\n", line: 5, path: "access_log.bufer_limit", "did you mean \"buffer_limit\"?"),
+        Case("listeners:\n  - address: \":80\"\n    access_log: { format: xml }\nroutes: [{ respond: { status: 200 } }]\n",
+             line: 3, path: "listeners[0].access_log.format", "unknown access_log format \"xml\""),
+        Case("listeners:\n  - address: \":80\"\n    access_log: { output: stderr }\nroutes: [{ respond: { status: 200 } }]\n",
+             line: 3, path: "listeners[0].access_log.output", "unknown key \"output\""),
+        Case("listeners:\n  - address: \":80\"\n    access_log: { fields: [clint] }\nroutes: [{ respond: { status: 200 } }]\n",
+             line: 3, path: "listeners[0].access_log.fields[0]", "did you mean \"client\"?"),
+        Case(base + "request_id:\n  accept_incoming: \"yes\"\n", line: 5, path: "request_id.accept_incoming", "expected true or false"),
+        Case(base + "request_id:\n  response_header: sometimes\n", line: 5, path: "request_id.response_header", "unknown request_id response_header \"sometimes\" (expected one of: always, errors)"),
+        Case(base + "request_id:\n  accept_incomming: true\n", line: 5, path: "request_id.accept_incomming", "did you mean \"accept_incoming\"?"),
+        Case(base + "trace_context:\n  sampled: true\n", line: 5, path: "trace_context.sampled", "unknown key \"sampled\""),
+        Case(base + "trace_context: on\n", line: 4, path: "trace_context", "expected a mapping"),
     ]
 
     @Test(arguments: cases)
     func diagnostics(_ example: Case) {
-        do {
-            _ = try ConfigLoader.parse(yaml: example.yaml, file: "t.yaml")
-            Issue.record("expected a diagnostic")
-        } catch {
-            #expect(error.diagnostics.count == 1, "\(error.diagnostics)")
-            let diagnostic = error.diagnostics.first
-            #expect(diagnostic?.line == example.line, "\(error.diagnostics)")
-            #expect(diagnostic?.path == example.path, "\(error.diagnostics)")
-            #expect(diagnostic?.message.contains(example.fragment) == true, "\(error.diagnostics)")
-        }
+        ConfigDiagnosticsTests.expectOneDiagnostic(example)
     }
 }

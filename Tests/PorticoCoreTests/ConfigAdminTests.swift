@@ -41,12 +41,7 @@ struct ConfigAdminTests {
 
     @Test(arguments: cases)
     func badSnippetReportsOneDiagnostic(_ testCase: Case) {
-        let diagnostics = ConfigDiagnosticsTests.diagnostics(testCase.yaml)
-        #expect(diagnostics.count == 1, "\(diagnostics.map(\.description))")
-        guard let diagnostic = diagnostics.first else { return }
-        #expect(diagnostic.line == testCase.line, "\(diagnostic)")
-        #expect(diagnostic.path == testCase.path, "\(diagnostic)")
-        #expect(diagnostic.message.contains(testCase.fragment), "\(diagnostic)")
+        ConfigDiagnosticsTests.expectOneDiagnostic(testCase)
     }
 
     @Test func absentSectionMeansNoAdminListener() throws {

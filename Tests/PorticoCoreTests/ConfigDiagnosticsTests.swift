@@ -132,14 +132,20 @@ struct ConfigDiagnosticsTests {
 
     @Test(arguments: cases)
     func badSnippetReportsOneDiagnostic(_ testCase: Case) {
+        Self.expectOneDiagnostic(testCase)
+    }
+
+    /// The check every diagnostics table shares: the snippet yields exactly one
+    /// diagnostic, at the case's line and path, whose message contains the fragment.
+    static func expectOneDiagnostic(_ testCase: Case, sourceLocation: SourceLocation = #_sourceLocation) {
         let diagnostics = Self.diagnostics(testCase.yaml)
-        #expect(diagnostics.count == 1, "\(diagnostics.map(\.description))")
+        #expect(diagnostics.count == 1, "\(diagnostics.map(\.description))", sourceLocation: sourceLocation)
         guard let diagnostic = diagnostics.first else { return }
-        #expect(diagnostic.file == "test.yaml")
-        #expect(diagnostic.line == testCase.line, "\(diagnostic)")
-        #expect(diagnostic.column > 0, "\(diagnostic)")
-        #expect(diagnostic.path == testCase.path, "\(diagnostic)")
-        #expect(diagnostic.message.contains(testCase.fragment), "\(diagnostic)")
+        #expect(diagnostic.file == "test.yaml", sourceLocation: sourceLocation)
+        #expect(diagnostic.line == testCase.line, "\(diagnostic)", sourceLocation: sourceLocation)
+        #expect(diagnostic.column > 0, "\(diagnostic)", sourceLocation: sourceLocation)
+        #expect(diagnostic.path == testCase.path, "\(diagnostic)", sourceLocation: sourceLocation)
+        #expect(diagnostic.message.contains(testCase.fragment), "\(diagnostic)", sourceLocation: sourceLocation)
     }
 
     @Test func everyProblemInAFileIsReportedInDocumentOrder() {
