@@ -29,6 +29,27 @@ import Testing
         try await origin.stop()
     }
 
+    /// An idle keep-alive connection is not closed the moment a drain starts: a request
+    /// it sends within the linger is served, as the connection's last (`Connection:
+    /// close`), instead of racing a close (DownstreamHandler.drainLinger).
+    @Test func drainServesTheNextRequestOfAnIdleKeepAliveConnection() async throws {
+        let origin = try await TestOrigin.start { _ in .text("ok") }
+        let proxy = try await ProxyFixture.start(origins: [origin])
+        let client = try await proxy.connect()
+        #expect(try await client.roundTrip(get("/first")).status == 200)
+        async let stopped: Void = proxy.server.shutdown(grace: .seconds(10))
+        while proxy.server.isAcceptingTraffic { try await Task.sleep(for: .milliseconds(10)) }
+        // Let the drain reach the connection (it runs on the connection's loop).
+        try await Task.sleep(for: .milliseconds(300))
+        let response = try await client.roundTrip(get("/second"))
+        #expect(response.status == 200)
+        #expect(response.header("Connection") == "close")
+        #expect(await client.waitForClose())
+        await stopped
+        #expect(origin.requests().map(\.uri) == ["/first", "/second"])
+        try await origin.stop()
+    }
+
     @Test func gracePeriodBoundsShutdown() async throws {
         let origin = try await TestOrigin.start { _ in .delayHead(.seconds(30), then: .ok) }
         let proxy = try await ProxyFixture.start(origins: [origin])
