@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Side-by-side benchmark: Portico vs nginx as HTTP/1.1 reverse proxies, on loopback.
+# Side-by-side benchmark: Portico vs nginx as reverse proxies (HTTP/1.1, HTTPS, HTTP/2), on loopback.
 #
 # Method (see /work/shared/design/PERFORMANCE.md and Benchmarks/README.md):
 #   - proxy under test pinned to PROXY_CPU (default core 0), one worker;
@@ -24,12 +24,19 @@ Environment (all optional):
   ROUNDS        rounds; proxies alternate inside each round   (default 3;   --quick: 1)
   CONNECTIONS   wrk connections                               (default 64)
   WRK_THREADS   wrk threads                                   (default 1, see README)
-  SCENARIOS     space/comma separated subset of: small large newconn post
-                                                              (default: all)
+  H2_STREAMS    h2load -m: concurrent streams per connection   (default 10)
+  SCENARIOS     space/comma separated subset of: small large newconn post tls tlsnew h2
+                small/large: GET 1 KiB / 100 KiB, keep-alive; newconn: a new TCP
+                connection per request; post: 1 MiB uploads; tls: GET 1 KiB over
+                HTTPS, keep-alive; tlsnew: a new TLS connection (full handshake)
+                per request; h2: GET 1 KiB over HTTP/2 (TLS, ALPN h2) with h2load,
+                CONNECTIONS connections x H2_STREAMS concurrent streams
+                                                              (default: small large newconn post)
   PROXIES       subset of: nginx portico nginx-aa             (default "nginx portico")
                 nginx-aa is a second, identical nginx proxy, for A/A noise checks.
   PORTICO_BIN   Portico binary (default .build/release/portico; built if missing)
   PORT_BASE     origin port; nginx, portico, nginx-aa listen on +1, +2, +3  (default 18080)
+                and, for the tls/tlsnew/h2 scenarios, with TLS on +101, +102, +103
   PROXY_CPU     core for the proxy under test                 (default 0)
   LOAD_CPU      core for wrk and the origin                   (default 1)
   FOREIGN_MAX_S flag a measurement when other processes used more CPU-s (default 5% of DURATION, >= 0.25)
@@ -101,6 +108,8 @@ FOREIGN_MAX_S="${FOREIGN_MAX_S:-$(awk -v d="$DUR_S" 'BEGIN { m = d * 0.05; if (m
 ROUNDS="${ROUNDS:-3}"
 CONNECTIONS="${CONNECTIONS:-64}"
 WRK_THREADS="${WRK_THREADS:-1}"
+H2_STREAMS="${H2_STREAMS:-10}"
+[[ "$H2_STREAMS" =~ ^[0-9]+$ ]] && (( H2_STREAMS > 0 )) || die "H2_STREAMS must be a positive integer"
 SCENARIOS="${SCENARIOS:-small large newconn post}"
 SCENARIOS="${SCENARIOS//,/ }"
 PROXIES="${PROXIES:-nginx portico}"
@@ -118,7 +127,7 @@ fi
 [[ "$WRK_THREADS" =~ ^[1-9][0-9]*$ ]] || die "WRK_THREADS must be a positive integer"
 (( CONNECTIONS >= WRK_THREADS )) || die "CONNECTIONS must be >= WRK_THREADS"
 for s in $SCENARIOS; do
-    case "$s" in small|large|newconn|post) ;; *) die "unknown scenario '$s' (small large newconn post)";; esac
+    case "$s" in small|large|newconn|post|tls|tlsnew|h2) ;; *) die "unknown scenario '$s' (small large newconn post tls tlsnew h2)";; esac
 done
 for p in $PROXIES; do
     case "$p" in nginx|portico|nginx-aa) ;; *) die "unknown proxy '$p' (nginx portico nginx-aa)";; esac
@@ -131,6 +140,10 @@ PORT_BASE="${PORT_BASE:-18080}"
 [[ "$PORT_BASE" =~ ^[0-9]+$ ]] && (( PORT_BASE >= 1024 && PORT_BASE <= 65000 )) || die "PORT_BASE must be in 1024..65000"
 ORIGIN_PORT=$PORT_BASE
 declare -A PORT=([nginx]=$(( PORT_BASE + 1 )) [portico]=$(( PORT_BASE + 2 )) [nginx-aa]=$(( PORT_BASE + 3 )))
+# TLS listeners (tls, tlsnew, h2 scenarios) of each proxy: its plain port + 100.
+TLS_OFFSET=100
+NEEDS_TLS=0
+for s in $SCENARIOS; do case "$s" in tls|tlsnew|h2) NEEDS_TLS=1 ;; esac; done
 
 # ---------------------------------------------------------------- process ownership and cleanup
 # Every process the script starts is started with `setsid` (without forking: the PID stays the
@@ -185,6 +198,10 @@ ensure_deps() {
     command -v pgrep   >/dev/null 2>&1 || missing+=(procps)
     command -v taskset >/dev/null 2>&1 || missing+=(util-linux)
     command -v curl    >/dev/null 2>&1 || missing+=(curl)
+    command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+    if [[ " $SCENARIOS " == *" h2 "* ]]; then
+        command -v h2load >/dev/null 2>&1 || missing+=(nghttp2-client)
+    fi
     if (( ${#missing[@]} )); then
         (( EUID == 0 )) || die "missing packages (${missing[*]}); install them or run as root"
         log "installing: ${missing[*]}"
@@ -263,6 +280,15 @@ generate() {
     [[ -s "$WORK/www/1m.bin"   ]] || head -c 1048576 /dev/zero | tr '\0' 'c' > "$WORK/www/1m.bin"
     printf 'ok\n' > "$WORK/www/ok.txt"
     printf 'x' > "$WORK/www/upload"      # must exist for the POST sink (see origin.conf)
+    # One ECDSA P-256 certificate for every proxy's TLS listener (same key type and chain
+    # length for all, so handshake costs compare like with like).
+    if (( NEEDS_TLS )) && [[ ! -s "$WORK/tls/cert.pem" ]]; then
+        mkdir -p "$WORK/tls"
+        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 3650 \
+            -keyout "$WORK/tls/key.pem" -out "$WORK/tls/cert.pem" -subj "/CN=localhost" \
+            -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" > "$WORK/logs/openssl.log" 2>&1 \
+            || { cat "$WORK/logs/openssl.log" >&2; die "openssl could not make the benchmark certificate"; }
+    fi
 
     local user_line=""
     (( EUID == 0 )) && user_line="user root;"   # workers must read $WORK/www whatever its parents' modes
@@ -314,6 +340,25 @@ EOF
 
     local name
     for name in nginx nginx-aa; do
+        local tls_server=""
+        if (( NEEDS_TLS )); then
+            # Session cache and tickets on, TLS 1.2 and 1.3, HTTP/2 by ALPN: what a production
+            # nginx TLS front end runs. (`listen ... ssl http2`: nginx < 1.25 has no `http2 on`.)
+            tls_server="
+    server {
+        listen 127.0.0.1:$(( PORT[$name] + TLS_OFFSET )) ssl http2 backlog=4096;
+        ssl_certificate     $WORK/tls/cert.pem;
+        ssl_certificate_key $WORK/tls/key.pem;
+        ssl_protocols TLSv1.2 TLSv1.3;
+        ssl_session_cache shared:SSL:10m;
+        ssl_session_tickets on;
+        location / {
+            proxy_pass http://origin;
+            proxy_http_version 1.1;
+            proxy_set_header Connection \"\";
+        }
+    }"
+        fi
         cat > "$WORK/conf/$name.conf" <<EOF
 # generated by Benchmarks/run.sh — nginx as the proxy under test, pinned to core $PROXY_CPU
 $user_line
@@ -346,7 +391,7 @@ http {
             proxy_http_version 1.1;
             proxy_set_header Connection "";
         }
-    }
+    }$tls_server
 }
 EOF
     done
@@ -357,6 +402,14 @@ workers: 1
 access_log: off
 listeners:
   - address: "127.0.0.1:${PORT[portico]}"
+$(if (( NEEDS_TLS )); then cat <<TLS
+  - address: "127.0.0.1:$(( PORT[portico] + TLS_OFFSET ))"
+    tls:
+      certificates:
+        - cert: $WORK/tls/cert.pem
+          key: $WORK/tls/key.pem
+TLS
+fi)
 upstreams:
   - name: origin
     servers: ["127.0.0.1:$ORIGIN_PORT"]
@@ -434,6 +487,14 @@ verify_endpoint() { # name port
             --data-binary "@$WORK/www/1m.bin" "http://127.0.0.1:$port/upload") \
         || die "$name: POST 1 MiB to /upload failed"
     [[ "$out" == $'ok\n 200' ]] || die "$name: POST 1 MiB to /upload gave '$out', want 'ok' and 200"
+    (( NEEDS_TLS )) && [[ "$name" != origin ]] || return 0   # the origin speaks plain HTTP only
+    local tls_port=$(( port + TLS_OFFSET ))
+    out=$(curl -sS --cacert "$WORK/tls/cert.pem" -o /dev/null -w '%{http_code} %{size_download}' \
+            "https://127.0.0.1:$tls_port/1k.bin") || die "$name: HTTPS GET /1k.bin failed"
+    [[ "$out" == "200 1024" ]] || die "$name: HTTPS GET /1k.bin gave '$out', want '200 1024'"
+    out=$(curl -sS --http2 --cacert "$WORK/tls/cert.pem" -o /dev/null -w '%{http_version} %{http_code} %{size_download}' \
+            "https://127.0.0.1:$tls_port/1k.bin") || die "$name: HTTP/2 GET /1k.bin failed"
+    [[ "$out" == "2 200 1024" ]] || die "$name: HTTP/2 GET /1k.bin gave '$out', want '2 200 1024' (HTTP/2 by ALPN)"
 }
 
 # ---------------------------------------------------------------- wrk
@@ -444,6 +505,9 @@ wrk_args() { # scenario port -> args (one per line)
         large)   printf '%s\n' "http://127.0.0.1:$port/100k.bin" ;;
         newconn) printf '%s\n' -H "Connection: close" "http://127.0.0.1:$port/1k.bin" ;;
         post)    printf '%s\n' -s "$WORK/lua/post.lua" "http://127.0.0.1:$port/upload" ;;
+        tls)     printf '%s\n' "https://127.0.0.1:$(( port + TLS_OFFSET ))/1k.bin" ;;
+        # wrk never resumes TLS sessions, so each request here pays a full handshake.
+        tlsnew)  printf '%s\n' -H "Connection: close" "https://127.0.0.1:$(( port + TLS_OFFSET ))/1k.bin" ;;
     esac
 }
 # Runs wrk in a subshell that reports the CPU wrk used (bash `times`: children's user+sys)
@@ -451,11 +515,18 @@ wrk_args() { # scenario port -> args (one per line)
 # to wrk.
 run_wrk() { # seconds outfile scenario port
     local d=$1 out=$2 s=$3 port=$4 args=()
-    mapfile -t args < <(wrk_args "$s" "$port")
+    local tool=(wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${d}s" --timeout 5s --latency)
+    if [[ "$s" == h2 ]]; then
+        # h2load: HTTP/2 over TLS (ALPN h2), CONNECTIONS connections with H2_STREAMS streams each.
+        tool=(h2load -t"$WRK_THREADS" -c"$CONNECTIONS" -m"$H2_STREAMS" -D"$d")
+        args=("https://127.0.0.1:$(( port + TLS_OFFSET ))/1k.bin")
+    else
+        mapfile -t args < <(wrk_args "$s" "$port")
+    fi
     rm -f "$out.pid" "$out.cpu"
     (
         setsid timeout -k 5 $(( d + 30 )) nice -n "$NICE" taskset -c "$LOAD_CPU" \
-            wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${d}s" --timeout 5s --latency "${args[@]}" > "$out" 2>&1 &
+            "${tool[@]}" "${args[@]}" > "$out" 2>&1 &
         echo $! > "$out.pid"
         boost $!
         rc=0; wait $! || rc=$?
@@ -472,7 +543,7 @@ run_wrk() { # seconds outfile scenario port
     if (( rc != 0 )); then
         cat "$out" >&2
         check_alive
-        die "wrk failed (exit $rc) for $s on port $port"
+        die "${tool[0]} failed (exit $rc) for $s on port $port"
     fi
 }
 # Whole-machine CPU ticks from /proc/stat: "busy steal user" (busy = user+nice+system+irq+softirq,
@@ -494,8 +565,9 @@ foreign_cpu_s() { # before-file after-file -> CPU-s used by other processes betw
         { k = $1 " " $2; t += (k in b) ? $3 - b[k] : $3 }
         END { if (t < 0) t = 0; printf "%.2f\n", t / h }' "$1" "$2"
 }
-# Parse wrk output -> "rps requests p50ms p99ms non2xx sockerrs"
+# Parse wrk (or h2load) output -> "rps requests p50ms p99ms non2xx sockerrs"
 parse_wrk() {
+    if grep -q '^finished in ' "$1"; then parse_h2load "$1"; return; fi
     awk '
     function ms(v,   n, u) {
         n = v; sub(/[a-z]+$/, "", n); u = v; sub(/^[0-9.]+/, "", u)
@@ -519,6 +591,29 @@ parse_wrk() {
     END {
         if (rps == "" || req == "") { print "PARSE_ERROR"; exit 1 }
         printf "%s %s %.3f %.3f %d %d\n", rps, req, p50, p99, non2xx + 0, serr + 0
+    }' "$1"
+}
+
+# h2load prints no percentiles: the p50 column gets its mean and p99 its max ("time for
+# request" line); failed + errored + timed-out requests count as socket errors.
+parse_h2load() {
+    awk '
+    function ms(v,   n, u) {
+        n = v; sub(/[a-z]+$/, "", n); u = v; sub(/^[0-9.]+/, "", u)
+        if (u == "us") return n / 1000
+        if (u == "ms") return n
+        if (u == "s")  return n * 1000
+        return -1
+    }
+    /^finished in / { rps = $4 }
+    # requests: T total, S started, D done, OK succeeded, F failed, E errored, X timeout
+    /^requests: / { req = $8 + 0; failed = $10 + $12 + $14 }
+    # status codes: N 2xx, N 3xx, N 4xx, N 5xx (3xx counts as success, as in wrk)
+    /^status codes: / { non = $7 + $9 }
+    /^time for request: / { mean = ms($6); max = ms($5) }
+    END {
+        if (rps == "" || req == "") { print "PARSE_ERROR"; exit 1 }
+        printf "%s %s %.3f %.3f %d %d\n", rps, req, mean, max, non + 0, failed + 0
     }' "$1"
 }
 
@@ -559,7 +654,7 @@ mkdir -p "$WORK"
 ensure_deps
 
 # Ports must be free: we never reuse or kill a process we did not start.
-for p in "$ORIGIN_PORT" $(for x in $PROXIES; do echo "${PORT[$x]}"; done); do
+for p in "$ORIGIN_PORT" $(for x in $PROXIES; do echo "${PORT[$x]}"; (( NEEDS_TLS )) && echo $(( PORT[$x] + TLS_OFFSET )); done); do
     if port_open "$p"; then
         die "port 127.0.0.1:$p is already in use (a leftover benchmark process?). Find it with: ss -ltnp 'sport = :$p', or move all ports with PORT_BASE=28080"
     fi
@@ -743,6 +838,9 @@ END {
     desc["large"] = "GET 100 KiB, keep-alive"
     desc["newconn"] = "GET 1 KiB, new connection per request (Connection: close)"
     desc["post"] = "POST 1 MiB, keep-alive"
+    desc["tls"] = "GET 1 KiB over HTTPS (TLS 1.3, ECDSA P-256), keep-alive"
+    desc["tlsnew"] = "GET 1 KiB over HTTPS, new TLS connection (full handshake) per request"
+    desc["h2"] = "GET 1 KiB over HTTP/2 (TLS, ALPN h2), h2load; p50 column = mean, p99 column = max"
     for (i = 1; i <= ns; i++) {
         s = S[i]
         printf "### %s — %s\n\n", s, desc[s]
