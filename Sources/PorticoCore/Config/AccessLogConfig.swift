@@ -89,8 +89,12 @@ public enum AccessLogField: String, Sendable, Equatable, CaseIterable {
     case `protocol`
     case host
     case status
-    /// Response body bytes sent to the client.
+    /// Response body bytes sent to the client (for an Upgrade tunnel: bytes from the
+    /// origin through the tunnel).
     case bytesSent = "bytes_sent"
+    /// Request body bytes forwarded upstream (for an Upgrade tunnel: bytes from the
+    /// client through the tunnel). Not in the built-in layouts.
+    case bytesReceived = "bytes_received"
     /// Seconds from the request head to the end of the response.
     case duration
     /// `host:port` of the server of the last upstream attempt.

@@ -285,6 +285,10 @@ public struct TimeoutsConfig: Sendable, Equatable {
     /// once `clientMinBodyRateGrace` has passed (slow-POST protection; 408 on failure).
     /// 0 turns the check off.
     public var clientMinBodyRate: Int
+    /// Longest time an Upgrade tunnel (WebSocket) may carry no byte in either direction
+    /// before both connections are closed. HAProxy: `timeout tunnel`; nginx applies
+    /// `proxy_read_timeout` (60 s) instead, which closes quiet WebSockets.
+    public var tunnelIdle: Duration
 
     /// How long a request body may arrive at any rate before `clientMinBodyRate` applies.
     public static let clientMinBodyRateGrace: Duration = .seconds(5)
@@ -301,7 +305,8 @@ public struct TimeoutsConfig: Sendable, Equatable {
         upstreamIdle: Duration = .seconds(60),
         shutdownGrace: Duration = .seconds(30),
         clientSend: Duration = .seconds(60),
-        clientMinBodyRate: Int = 0
+        clientMinBodyRate: Int = 0,
+        tunnelIdle: Duration = .seconds(3600)
     ) {
         self.clientHeader = clientHeader
         self.clientIdle = clientIdle
@@ -312,6 +317,7 @@ public struct TimeoutsConfig: Sendable, Equatable {
         self.shutdownGrace = shutdownGrace
         self.clientSend = clientSend
         self.clientMinBodyRate = clientMinBodyRate
+        self.tunnelIdle = tunnelIdle
     }
 }
 

@@ -50,6 +50,7 @@ extension AccessLogFormatter {
         case .host: Self.writeText(r.host, json: json, quoted: false, to: &buffer)
         case .status: buffer.writeString(String(r.status))
         case .bytesSent: buffer.writeString(String(r.bytesSent))
+        case .bytesReceived: buffer.writeString(String(r.bytesReceived))
         case .duration: Self.writeSeconds(r.duration, to: &buffer)
         case .upstreamAddr: Self.writeOptional(r.upstreamAddress, json: json, quoted: false, to: &buffer)
         case .upstreamDuration:

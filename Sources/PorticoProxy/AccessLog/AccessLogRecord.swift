@@ -30,4 +30,7 @@ struct AccessLogRecord {
     var referer: String
     /// The listener's name.
     var listener: String = ""
+    /// Request body bytes forwarded upstream; for an Upgrade tunnel, the bytes the
+    /// client sent through it.
+    var bytesReceived: Int = 0
 }

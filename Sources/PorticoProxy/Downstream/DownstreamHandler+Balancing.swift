@@ -112,7 +112,8 @@ extension DownstreamHandler {
                 dropAuthorization: exchange.stripAuthorization,
                 requestID: exchange.requestID,
                 trace: exchange.trace,
-                keepTraceState: exchange.trace == nil || exchange.keepTraceState
+                keepTraceState: exchange.trace == nil || exchange.keepTraceState,
+                upgrade: exchange.upgrade != nil
             ),
             into: &upstreamHead
         )

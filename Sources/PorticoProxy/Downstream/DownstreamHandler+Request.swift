@@ -35,10 +35,8 @@ extension DownstreamHandler {
         if !head.isKeepAlive || self.isQuiescing {
             exchange.closeAfterResponse = true
         }
-        if head.connection.contains(.upgrade) && head.fieldIndex(named: "upgrade") != nil {
-            // Upgrade tunnels (WebSocket) arrive with their own issue; answer the request
-            // normally, without the upgrade, and close afterwards.
-            exchange.closeAfterResponse = true
+        if head.connection.contains(.upgrade) {
+            self.offerUpgrade(exchange, head: head)
         }
 
         let target = head.bytes.withUnsafeReadableBytes { all in

@@ -155,7 +155,8 @@ extension DownstreamHandler {
             route: exchange.routeName,
             userAgent: field("user-agent"),
             referer: field("referer"),
-            listener: self.listener.name
+            listener: self.listener.name,
+            bytesReceived: exchange.bodyBytesForwarded
         )
         log.log(record, layout: self.accessLogLayout)
     }

@@ -108,7 +108,8 @@ extension DownstreamHandler {
             to: self,
             requestMethod: exchange.method,
             headerTimeout: settings.upstreamHeaderTimeout,
-            idleTimeout: settings.upstreamIdleTimeout
+            idleTimeout: settings.upstreamIdleTimeout,
+            upgrade: exchange.upgrade
         )
         connection.write(head)
         if let replay = exchange.replay, replay.readableBytes > 0 {

@@ -263,7 +263,7 @@ extension DownstreamHandler: UpstreamResponseReceiver {
     }
 
     /// Fields Portico adds to a forwarded response: the sticky cookie, RateLimit headers.
-    private func extraResponseLines(for exchange: Exchange) -> [String] {
+    func extraResponseLines(for exchange: Exchange) -> [String] {
         let cookie = self.stickyCookieField(for: exchange)
         if cookie == nil && exchange.responseExtraFields.isEmpty { return [] }
         var lines = exchange.responseExtraFields.map { "\($0.0): \($0.1)" }

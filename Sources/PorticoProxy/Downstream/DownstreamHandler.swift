@@ -69,6 +69,9 @@ final class DownstreamHandler: ChannelDuplexHandler {
     /// `timeouts.client_min_body_rate`: created for the first request body, if enabled.
     var rateTimer: LazyDeadlineTimer?
     var bodyRate: DataRateTracker?
+    /// Set once the connection switched protocols (101): bytes pass raw both ways
+    /// (DownstreamHandler+Tunnel.swift).
+    var tunnel: TunnelRelay?
 
     /// Pipelined bytes beyond this are not read until the current response is done.
     static let maxBufferedPipelineBytes = 64 * 1024
@@ -140,6 +143,9 @@ final class DownstreamHandler: ChannelDuplexHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         self.isClosing = true
+        if self.tunnel != nil {
+            self.clientClosedTunnel()
+        }
         self.timer?.cancel()
         self.cancelSecondaryTimers()
         self.releaseConnectionSlots()
@@ -172,6 +178,10 @@ final class DownstreamHandler: ChannelDuplexHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         self.inReadCycle = true
         var bytes = self.unwrapInboundIn(data)
+        if self.tunnel != nil {
+            self.tunnelClientBytes(bytes)
+            return
+        }
         if self.awaitingProxyHeader {
             self.receiveProxyHeader(&bytes)
             return
@@ -279,6 +289,9 @@ final class DownstreamHandler: ChannelDuplexHandler {
 
     var readsPaused: Bool {
         guard let exchange = self.exchange else { return false }
+        if self.tunnel != nil {
+            return !(exchange.upstream?.isWritable ?? true)
+        }
         if exchange.requestComplete {
             // Only bytes of a pipelined next request can arrive; buffer a little, then wait.
             return self.inbound.readableBytes >= Self.maxBufferedPipelineBytes

@@ -86,6 +86,9 @@ final class Exchange {
     var requestBody: RequestBody
     var bodyTarget: BodyTarget = .queue
     var expectsContinue: Bool
+    /// The protocols the client asked to switch to, when the request may become a
+    /// tunnel (`DownstreamHandler+Tunnel.swift`); nil for every other request.
+    var upgrade: UpgradeOffer?
 
     // Upstream side
     var group: UpstreamGroupRuntime?
@@ -180,6 +183,7 @@ final class Exchange {
         self.requestComplete = false
         self.bodyTarget = .queue
         self.expectsContinue = head.expectsContinue
+        self.upgrade = nil
         self.group = nil
         self.groupIndex = 0
         self.members = nil

@@ -69,6 +69,8 @@ struct ProxySettings: Sendable {
     let upstreamIdleTimeout: TimeAmount
     /// `timeouts.client_send`; zero or less turns it off.
     let clientSendTimeout: TimeAmount
+    /// `timeouts.tunnel_idle`: an Upgrade tunnel with no traffic either way closes.
+    let tunnelIdleTimeout: TimeAmount
     /// `timeouts.client_min_body_rate` in bytes/s; 0 = off.
     let clientMinBodyRate: Int
     let clientMinBodyRateGraceNanos: Int64
@@ -88,6 +90,7 @@ struct ProxySettings: Sendable {
         self.upstreamHeaderTimeout = TimeAmount(timeouts.upstreamHeader)
         self.upstreamIdleTimeout = TimeAmount(timeouts.upstreamIdle)
         self.clientSendTimeout = TimeAmount(timeouts.clientSend)
+        self.tunnelIdleTimeout = TimeAmount(timeouts.tunnelIdle)
         self.clientMinBodyRate = max(0, timeouts.clientMinBodyRate)
         self.clientMinBodyRateGraceNanos = TimeAmount(timeouts.clientMinBodyRateGracePeriod).nanoseconds
         self.limits = config.limits

@@ -77,6 +77,14 @@ final class UpstreamHandler: ChannelDuplexHandler {
     private var parser = HTTP1ResponseHeadParser()
     /// Whether the final response allows the connection to be reused.
     private(set) var responseKeepAlive = false
+    /// The current request offered an Upgrade: a matching 101 turns the connection into
+    /// a tunnel (`UpstreamHandler+Tunnel.swift`) instead of failing it.
+    private var upgradeOffer: UpgradeOffer?
+    /// The connection switched protocols: from then on it carries raw bytes, never
+    /// returns to the pool, and ends with the tunnel.
+    var isTunnel = false
+    /// The client connection at the other end of the tunnel, until the tunnel ends.
+    var tunnelPeer: (any UpstreamTunnelPeer)?
 
     private enum Phase {
         case idle
@@ -124,9 +132,11 @@ final class UpstreamHandler: ChannelDuplexHandler {
         to receiver: any UpstreamResponseReceiver,
         requestMethod: HTTPMethod,
         headerTimeout: TimeAmount,
-        idleTimeout: TimeAmount
+        idleTimeout: TimeAmount,
+        upgrade: UpgradeOffer? = nil
     ) {
         self.receiver = receiver
+        self.upgradeOffer = upgrade
         self.requestMethod = requestMethod
         self.useCount += 1
         self.phase = .awaitingHead
@@ -187,6 +197,10 @@ final class UpstreamHandler: ChannelDuplexHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var bytes = self.unwrapInboundIn(data)
+        if self.isTunnel {
+            self.tunnelRead(bytes)
+            return
+        }
         guard self.receiver != nil else {
             // Nothing may arrive between responses (RFC 9112 §9.3: unsolicited data
             // means the connection cannot be reused).
@@ -222,7 +236,21 @@ final class UpstreamHandler: ChannelDuplexHandler {
                     self.parser = HTTP1ResponseHeadParser()
                     if head.status < 200 {
                         if head.status == 101 {
-                            self.fail(.malformedResponse("unexpected 101"))
+                            // RFC 9110 §15.2.2: only an answer to the client's own Upgrade offer.
+                            guard let offer = self.upgradeOffer, offer.accepts(head),
+                                let peer = receiver as? any UpstreamTunnelPeer
+                            else {
+                                self.fail(.malformedResponse("unexpected 101"))
+                                return
+                            }
+                            // The response timers end here; the tunnel has its own idle timeout.
+                            self.timerPurpose = .none
+                            self.timer?.disarm()
+                            self.phase = .idle
+                            self.responseKeepAlive = false
+                            let early = self.inbound
+                            self.inbound = DownstreamHandler.emptyBuffer
+                            self.beginTunnel(head, peer: peer, earlyBytes: early)
                             return
                         }
                         receiver.upstreamDidReceiveHead(head, framing: .none)
@@ -232,7 +260,9 @@ final class UpstreamHandler: ChannelDuplexHandler {
                         self.fail(.malformedResponse("unsupported transfer coding"))
                         return
                     }
-                    self.responseKeepAlive = head.isKeepAlive(forRequestMethod: self.requestMethod)
+                    // After a refused upgrade the origin's parser may already expect the
+                    // new protocol (llhttp-based servers do): never reuse the connection.
+                    self.responseKeepAlive = head.isKeepAlive(forRequestMethod: self.requestMethod) && self.upgradeOffer == nil
                     self.timerPurpose = .idleRead
                     self.timer?.arm(self.idleTimeout)
                     switch framing {
@@ -328,6 +358,11 @@ final class UpstreamHandler: ChannelDuplexHandler {
     func channelInactive(context: ChannelHandlerContext) {
         self.isClosed = true
         self.timer?.cancel()
+        if self.isTunnel {
+            self.tunnelClosed()
+            self.pool.connectionClosed(self)
+            return
+        }
         if let receiver = self.receiver {
             switch self.phase {
             case .untilClose:
@@ -349,6 +384,10 @@ final class UpstreamHandler: ChannelDuplexHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if self.isTunnel {
+            self.close()  // the tunnel ends in channelInactive
+            return
+        }
         let failure: UpstreamFailure
         if case .awaitingHead = self.phase {
             failure = .closedBeforeResponse

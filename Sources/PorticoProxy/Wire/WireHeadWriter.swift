@@ -39,6 +39,10 @@ enum WireHeadWriter {
         /// Pass the client's `tracestate` on: only with a valid incoming `traceparent`
         /// (W3C Trace Context §3.3.1: without one, `tracestate` means nothing).
         var keepTraceState: Bool = true
+        /// An Upgrade request that may become a tunnel: its `Upgrade` field goes upstream
+        /// with `Connection: upgrade` (RFC 9110 §7.8; both are hop-by-hop, so a proxy
+        /// that forwards the upgrade sends them itself). See `UpgradeOffer`.
+        var upgrade: Bool = false
     }
 
     /// Writes the upstream request head. Returns where the `traceparent` parent-id's 16
@@ -66,6 +70,7 @@ enum WireHeadWriter {
             let replaceTraceParent = edits.trace != nil
             let keepTraceState = edits.keepTraceState
             let replaceRequestID = edits.requestID != nil
+            let keepUpgrade = edits.upgrade
             // Added fields replace any the client sent under the same name (a client
             // must not be able to pre-set X-User-Id before authentication adds it).
             let replaced = edits.extraFields.map { Array($0.0.lowercased().utf8) }
@@ -74,6 +79,7 @@ enum WireHeadWriter {
             ) { name in
                 if dropAuthorization && name.count == 13 && FieldName.named(name, "authorization") { return .drop }
                 if !replaced.isEmpty && FieldName.isListed(name, in: replaced) { return .drop }
+                if keepUpgrade && name.count == 7 && FieldName.named(name, "upgrade") { return .keep }
                 switch FieldName.requestDisposition(name) {
                 case .host: return keepHost ? .keep : .drop
                 case .forwarded: return trusted ? .keep : .drop
@@ -133,6 +139,9 @@ enum WireHeadWriter {
                 Self.writeField(name, value, into: &out)
             }
             rules.writeAdded(into: &out)
+            if keepUpgrade {
+                out.writeStaticString("Connection: upgrade\r\n")
+            }
             out.writeStaticString("\r\n")
         }
         return parentIDOffset
@@ -158,6 +167,7 @@ enum WireHeadWriter {
         rules: CompiledHeaderRules,
         extraLines: [String] = [],
         requestID: RequestIdentifier? = nil,
+        upgrade: Bool = false,
         into out: inout ByteBuffer
     ) {
         let replaceRequestID = requestID != nil
@@ -173,6 +183,7 @@ enum WireHeadWriter {
             let (_, mergedVia) = Self.copyFields(
                 of: head, all: all, rules: rules, nominated: nominated, into: &out
             ) { name in
+                if upgrade && name.count == 7 && FieldName.named(name, "upgrade") { return .keep }
                 let disposition = FieldName.responseDisposition(name)
                 if disposition == .requestID { return replaceRequestID ? .drop : .keep }
                 return disposition
@@ -198,6 +209,11 @@ enum WireHeadWriter {
             case .none: break
             case .close: out.writeStaticString("Connection: close\r\n")
             case .keepAlive: out.writeStaticString("Connection: keep-alive\r\n")
+            }
+            if upgrade {
+                // A 101 relayed to the client (RFC 9110 §15.2.2): the switched-to
+                // protocol's `Upgrade` was kept above; the option that names it is re-sent.
+                out.writeStaticString("Connection: upgrade\r\n")
             }
             out.writeStaticString("\r\n")
         }

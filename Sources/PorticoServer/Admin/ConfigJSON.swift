@@ -248,6 +248,7 @@ public enum ConfigJSON {
             ("upstream_header", duration(timeouts.upstreamHeader)),
             ("upstream_idle", duration(timeouts.upstreamIdle)),
             ("shutdown_grace", duration(timeouts.shutdownGrace)),
+            ("tunnel_idle", duration(timeouts.tunnelIdle)),
         ])
     }
 
