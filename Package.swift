@@ -133,6 +133,8 @@ let package = Package(
             name: "PorticoCoreTests",
             dependencies: [
                 "PorticoCore",
+                // Certificates made in the test run (TLS certificate checks, ListenerTLSConfigTests).
+                "PorticoTesting",
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],

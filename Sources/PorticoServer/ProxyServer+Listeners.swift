@@ -9,7 +9,7 @@ import PorticoProxy
 /// Binding listeners, reconciling them on reload, and handing their sockets over.
 extension ProxyServer {
     /// Binds (or adopts an inherited socket for) one listener and starts accepting on it.
-    func bindListener(_ config: ListenerConfig, runtime: ListenerRuntime) async throws -> BoundListener {
+    func bindListener(_ config: ListenerConfig, runtime: ListenerRuntime, tls: ListenerTLSContexts? = nil) async throws -> BoundListener {
         let key = ListenerKey(config)
         var inherited = self.state.withLockedValue { $0.inherited.removeValue(forKey: key) }
         if let received = inherited, !ListeningSocket.isListening(received.descriptor) {
@@ -23,7 +23,7 @@ extension ProxyServer {
         } else {
             descriptor = try ListeningSocket.bind(host: config.address.host, port: config.address.port)
         }
-        let generation = ListenerGeneration(config: config, runtime: runtime)
+        let generation = ListenerGeneration(config: config, runtime: runtime, tls: tls)
         let channel: any Channel
         do {
             channel = try await self.makeBootstrap(generation: generation).withBoundSocket(descriptor).get()
@@ -47,6 +47,7 @@ extension ProxyServer {
 
     private func makeBootstrap(generation: ListenerGeneration) -> ServerBootstrap {
         let workers = self.workers
+        let logger = self.logger
         return ServerBootstrap(group: self.group)
             // Accept up to 16 connections per wakeup (measured: +17% on
             // connection-per-request; 64 was worse). See PERFORMANCE.md.
@@ -66,7 +67,12 @@ extension ProxyServer {
                     }
                     // The listener's settings generation in force when the connection
                     // was accepted: one read per connection, none per request.
-                    try DownstreamPipeline.configure(channel, worker: worker, listener: generation.runtime)
+                    let (runtime, tls) = generation.connectionSettings
+                    if let tls {
+                        try tls.configure(channel, worker: worker, listener: runtime, logger: logger)
+                    } else {
+                        try DownstreamPipeline.configure(channel, worker: worker, listener: runtime)
+                    }
                 }
             }
     }
@@ -99,12 +105,12 @@ extension ProxyServer {
 
     /// The listener half of a reload, step one: binds the listeners `next` adds. On any
     /// failure the ones bound so far are closed and the error is thrown (nothing changed).
-    func bindAdded(_ plan: ListenerPlan, global: CountingLimiter?) async throws -> [BoundListener] {
+    func bindAdded(_ plan: ListenerPlan, global: CountingLimiter?, tls: [ListenerKey: ListenerTLSContexts] = [:]) async throws -> [BoundListener] {
         var bound: [BoundListener] = []
         for listener in plan.added {
             do {
                 let runtime = ListenerRuntime(config: listener, global: global, logger: self.logger)
-                bound.append(try await self.bindListener(listener, runtime: runtime))
+                bound.append(try await self.bindListener(listener, runtime: runtime, tls: tls[ListenerKey(listener)]))
             } catch {
                 for listener in bound {
                     try? await listener.channel.close()
@@ -118,7 +124,13 @@ extension ProxyServer {
     /// The listener half of a reload, step two (after the new snapshot is in force):
     /// kept listeners take their new settings for new connections, added ones join in
     /// configuration order, removed ones stop accepting and drain.
-    func applyListeners(_ next: [ListenerConfig], added: [BoundListener], global: CountingLimiter?, globalChanged: Bool) async {
+    func applyListeners(
+        _ next: [ListenerConfig],
+        added: [BoundListener],
+        global: CountingLimiter?,
+        globalChanged: Bool,
+        tls: [ListenerKey: ListenerTLSContexts] = [:]
+    ) async {
         let (removed, kept): ([BoundListener], [BoundListener]) = self.state.withLockedValue { state in
             var byKey: [ListenerKey: BoundListener] = [:]
             for listener in state.listeners { byKey[listener.key] = listener }
@@ -136,6 +148,8 @@ extension ProxyServer {
         let nextByKey = Dictionary(next.map { (ListenerKey($0), $0) }, uniquingKeysWith: { first, _ in first })
         for listener in kept {
             guard let config = nextByKey[listener.key] else { continue }
+            // Certificate files are re-read on every reload, changed configuration or not.
+            listener.generation.update(tls: tls[listener.key])
             let previous = listener.generation.runtime
             guard config != listener.generation.config || globalChanged else { continue }
             let runtime = ListenerRuntime(config: config, global: global, logger: self.logger, previous: previous)

@@ -15,9 +15,13 @@ extension ProxyServer {
     /// accepted from then on; removed ones stop accepting and drain (idle connections
     /// close at once, busy ones after their response, sent with `Connection: close`).
     ///
-    /// If the configuration cannot be compiled (an unreadable htpasswd file, a bad key) or
-    /// a new listener cannot be bound, it throws and the running configuration stays in
-    /// force. Reloads run one at a time, in call order. `workers` cannot change while
+    /// TLS listeners' certificate, key and CA files are read again on every reload, even
+    /// when the configuration is unchanged (certificate rotation): new handshakes use the
+    /// new contexts, connections already open keep theirs.
+    ///
+    /// If the configuration cannot be compiled (an unreadable htpasswd file, a bad key, a
+    /// certificate that cannot be loaded) or a new listener cannot be bound, it throws and
+    /// the running configuration stays in force. Reloads run one at a time, in call order. `workers` cannot change while
     /// running (the event loops are fixed at start); a change is logged and ignored.
     public func reload(config: PorticoConfig) async throws {
         try await self.reloads.run {
@@ -32,12 +36,14 @@ extension ProxyServer {
         guard !isShutDown else { throw StartupError(description: "the server is shut down") }
         let previous = self.current.withLockedValue { $0 }
         let next = try RuntimeSnapshot(config: config, previous: previous, logger: self.logger)
+        // Certificates are loaded before anything changes: a bad file refuses the reload.
+        let tls = try self.makeTLSContexts(for: config.listeners, handshakeTimeout: config.timeouts.tlsHandshake)
 
         let globalChanged = runningGlobal?.limit != config.security.maxConnections
         let global = globalChanged ? config.security.maxConnections.map { CountingLimiter(limit: $0) } : runningGlobal
         let plan = ListenerPlan(current: runningKeys, next: config.listeners)
         // Before the start, listeners are bound by `start()` from the new configuration.
-        let added = isStarted ? try await self.bindAdded(plan, global: global) : []
+        let added = isStarted ? try await self.bindAdded(plan, global: global, tls: tls) : []
 
         self.current.withLockedValue { $0 = next }
         self.state.withLockedValue { $0.globalConnectionLimiter = global }
@@ -46,7 +52,7 @@ extension ProxyServer {
         }
         if isStarted {
             self.monitor.watch(next)
-            await self.applyListeners(config.listeners, added: added, global: global, globalChanged: globalChanged)
+            await self.applyListeners(config.listeners, added: added, global: global, globalChanged: globalChanged, tls: tls)
         }
         if config.workers != previous.config.workers {
             self.logger.warning("a change of workers takes effect on restart")

@@ -92,6 +92,8 @@ public final class ProxyServer: Sendable {
         if let writer = self.accessLogWriter {
             self.addMetricsSource { Self.accessLogFamilies(writer) }
         }
+        let state = self.state
+        self.addMetricsSource { Self.tlsFamilies(state) }
     }
 
     /// Binds every listener (adopting the sockets received from a predecessor, see
@@ -112,7 +114,8 @@ public final class ProxyServer: Sendable {
             // PROXY protocol, access list and connection caps.
             let runtime = ListenerRuntime(config: listener, global: global, logger: self.logger)
             do {
-                bound.append(try await self.bindListener(listener, runtime: runtime))
+                let tls = try self.makeTLSContexts(for: listener, handshakeTimeout: config.timeouts.tlsHandshake, running: [:])
+                bound.append(try await self.bindListener(listener, runtime: runtime, tls: tls))
             } catch {
                 for listener in bound {
                     try? await listener.channel.close()

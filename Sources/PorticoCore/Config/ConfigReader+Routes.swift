@@ -16,6 +16,7 @@ extension ConfigReader {
     static let routeKeys = [
         "name", "match", "upstream", "redirect", "respond",
         "strip_prefix", "preserve_host", "request_headers", "response_headers",
+        "redirect_https",
     ] + routeSecurityKeys
     static let actionKeys = ["upstream", "redirect", "respond"]
     /// Keys that configure forwarding and are meaningless for `redirect`/`respond`.
@@ -63,6 +64,7 @@ extension ConfigReader {
         var route = RouteConfig(name: name, action: action ?? .respond(status: 500, body: "", contentType: ""))
         if let child = fields["match"] { route.match = routeMatch(child) }
         if let child = fields["response_headers"] { route.responseHeaders = headerRules(child, isRequest: false) }
+        if let child = fields["redirect_https"] { route.redirectHTTPS = httpsRedirect(child) }
 
         if let first = actions.first, first != "upstream" {
             for key in Self.forwardingKeys where fields.has(key) {

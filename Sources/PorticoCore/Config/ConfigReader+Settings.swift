@@ -32,7 +32,7 @@ extension ConfigReader {
     static let timeoutKeys = [
         "client_header", "client_idle", "client_body",
         "upstream_connect", "upstream_header", "upstream_idle", "shutdown_grace",
-        "client_send", "client_min_body_rate", "tunnel_idle",
+        "client_send", "client_min_body_rate", "tunnel_idle", "tls_handshake",
     ]
 
     mutating func timeouts(_ value: ConfigNode) -> TimeoutsConfig {
@@ -50,6 +50,7 @@ extension ConfigReader {
         read("shutdown_grace", \.shutdownGrace, &self)
         read("client_send", \.clientSend, &self)
         read("tunnel_idle", \.tunnelIdle, &self)
+        read("tls_handshake", \.tlsHandshake, &self)
         if let child = fields["client_min_body_rate"], let rate = byteRate(child) { config.clientMinBodyRate = rate }
         return config
     }

@@ -27,7 +27,7 @@ extension ConfigReader {
     }
 
     private mutating func listener(_ value: ConfigNode) -> DecodedListener? {
-        guard let fields = fields(value, known: ["address", "name", "access_log"] + Self.listenerSecurityKeys) else { return nil }
+        guard let fields = fields(value, known: ["address", "name", "access_log"] + Self.listenerSecurityKeys + Self.listenerTLSKeys) else { return nil }
         requireKey("address", in: fields, context: "listener")
         var addressText = ""
         var address: HostPort?
@@ -41,6 +41,7 @@ extension ConfigReader {
         }
         var config = ListenerConfig(name: name, address: address ?? HostPort(host: "0.0.0.0", port: 0))
         listenerSecurity(fields, into: &config)
+        listenerTLS(fields, into: &config)
         if let child = fields["access_log"] { config.accessLog = listenerAccessLog(child) }
         return DecodedListener(
             config: config,

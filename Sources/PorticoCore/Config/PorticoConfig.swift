@@ -83,6 +83,10 @@ public struct ListenerConfig: Sendable, Equatable {
     public var maxConnectionsPerIP: Int?
     /// This listener's access-log format and fields (`nil` = the global ones).
     public var accessLog: ListenerAccessLogConfig? = nil
+    /// TLS termination (`tls:`); `nil` = cleartext HTTP/1.1.
+    public var tls: ListenerTLSConfig? = nil
+    /// `redirect_https:` (cleartext listeners only): every request is redirected to https.
+    public var redirectHTTPS: HTTPSRedirect? = nil
 
     public init(
         name: String,
@@ -130,6 +134,9 @@ public struct RouteConfig: Sendable, Equatable {
     public var securityHeaders: SecurityHeadersConfig?
     /// Only on upstream routes; `nil` passes upstream error responses through.
     public var errorPages: ErrorPagesConfig?
+    /// `redirect_https:` — requests arriving over cleartext are redirected to https
+    /// (after routing, so other routes of the listener still serve plain HTTP).
+    public var redirectHTTPS: HTTPSRedirect? = nil
 
     public init(
         name: String,
@@ -289,6 +296,9 @@ public struct TimeoutsConfig: Sendable, Equatable {
     /// before both connections are closed. HAProxy: `timeout tunnel`; nginx applies
     /// `proxy_read_timeout` (60 s) instead, which closes quiet WebSockets.
     public var tunnelIdle: Duration
+    /// Time from accepting a connection on a TLS listener to a finished TLS handshake;
+    /// the connection is closed on expiry (a silent client cannot hold a socket).
+    public var tlsHandshake: Duration = .seconds(10)
 
     /// How long a request body may arrive at any rate before `clientMinBodyRate` applies.
     public static let clientMinBodyRateGrace: Duration = .seconds(5)

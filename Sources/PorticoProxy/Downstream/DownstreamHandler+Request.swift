@@ -57,6 +57,11 @@ extension DownstreamHandler {
         }
         exchange.host = hostValue.map(String.init) ?? ""
         exchange.clientIP = self.resolveClientIP(head, security: snapshot.security)
+        if self.listener.tlsPolicy.hasRequestHooks,
+            self.applyListenerTLSPolicy(exchange, host: hostValue, target: parsedTarget.originForm)
+        {
+            return
+        }
 
         // Route on the normalised path, and forward that same path, so a rule on
         // `/admin` also covers `/%61dmin` and `/x/../admin` (RFC 3986 §6.2.2).
@@ -92,6 +97,11 @@ extension DownstreamHandler {
         exchange.routeName = route.name
         exchange.route = route
         exchange.routeIndex = routeIndex
+        if route.redirectHTTPS != nil || !self.listener.tlsPolicy.hstsFields.isEmpty,
+            self.applyRouteTLSPolicy(exchange, route: route, host: hostValue, target: parsedTarget.originForm)
+        {
+            return
+        }
 
         if case .upstream = route.action {
             if let prefix = route.stripPrefix {
@@ -132,6 +142,7 @@ extension DownstreamHandler {
             let group = snapshot.groups[groupIndex]
             exchange.group = group
             exchange.groupIndex = groupIndex
+            self.addClientCertificateField(exchange)
             self.prepareBalancing(exchange, group: group)
             self.forwardToUpstream(exchange)
         }

@@ -57,7 +57,7 @@ extension DownstreamHandler {
             requestID: self.responseRequestID(exchange, status: Int(status.code))?.description,
             serverHeader: self.settings.serverHeader,
             date: self.worker.httpDate(),
-            rules: exchange.route?.responseHeaders,
+            rules: self.localResponseRules(for: exchange),
             extraFields: exchange.responseExtraFields.isEmpty ? extraFields : exchange.responseExtraFields + extraFields,
             connection: connection,
             includeBody: exchange.method != .HEAD,

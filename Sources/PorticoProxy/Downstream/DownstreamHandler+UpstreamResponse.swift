@@ -80,7 +80,7 @@ extension DownstreamHandler: UpstreamResponseReceiver {
             head,
             framing: clientFraming,
             connection: connection,
-            rules: exchange.route?.responseRules ?? .none,
+            rules: self.responseRules(for: exchange),
             extraLines: self.extraResponseLines(for: exchange),
             requestID: self.responseRequestID(exchange, status: head.status),
             into: &out

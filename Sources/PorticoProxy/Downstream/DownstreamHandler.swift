@@ -72,6 +72,8 @@ final class DownstreamHandler: ChannelDuplexHandler {
     /// Set once the connection switched protocols (101): bytes pass raw both ways
     /// (DownstreamHandler+Tunnel.swift).
     var tunnel: TunnelRelay?
+    /// The verified TLS client certificate's subject (`client_auth.subject_header` only).
+    var tlsClientSubject: String?
 
     /// Pipelined bytes beyond this are not read until the current response is done.
     static let maxBufferedPipelineBytes = 64 * 1024
@@ -126,6 +128,9 @@ final class DownstreamHandler: ChannelDuplexHandler {
         }
         self.worker.register(self)
         self.isRegistered = true
+        if self.listener.tlsPolicy.clientSubjectHeader != nil {
+            self.tlsClientSubject = Self.peerCertificateSubject(of: context.channel)
+        }
         if self.worker.isQuiescing || self.listener.lineage.isDraining {
             self.isQuiescing = true
         }

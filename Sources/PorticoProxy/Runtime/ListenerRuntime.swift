@@ -34,6 +34,8 @@ public final class ListenerRuntime: Sendable {
 
     /// What every generation of this listener shares: counters and the drain flag.
     public let lineage: Lineage
+    /// TLS policy of the listener's requests (`DownstreamHandler+TLS.swift`).
+    let tlsPolicy: ListenerTLSPolicy
 
     /// The part of a listener that outlives reloads of its settings (it ends when a
     /// reload removes the listener or the server stops).
@@ -94,6 +96,7 @@ public final class ListenerRuntime: Sendable {
         self.global = global
         self.logger = logger
         self.accessLog = config.accessLog
+        self.tlsPolicy = ListenerTLSPolicy(config: config)
     }
 
     /// Whether anything must be checked when a connection arrives.

@@ -120,6 +120,11 @@ struct CompiledRoute: Sendable {
     let responseRules: CompiledHeaderRules
     /// Edge-security checks, or nil when the route has none.
     let routeGuard: RouteGuard?
+    /// `redirect_https`: cleartext requests are redirected (`DownstreamHandler+TLS.swift`).
+    let redirectHTTPS: HTTPSRedirect?
+    /// The response rules for cleartext responses when they differ (the route's
+    /// `security_headers` HSTS is left out: RFC 6797 §7.2), else nil.
+    let cleartextResponse: (headers: HeaderRules, rules: CompiledHeaderRules)?
 
     init(
         config: RouteConfig,
@@ -150,6 +155,9 @@ struct CompiledRoute: Sendable {
         self.responseHeaders = responseHeaders
         self.requestRules = CompiledHeaderRules(config.requestHeaders)
         self.responseRules = CompiledHeaderRules(responseHeaders)
+        self.redirectHTTPS = config.redirectHTTPS
+        let cleartextHeaders = SecurityRuntime.responseRules(route: config, security: security, secure: false)
+        self.cleartextResponse = cleartextHeaders == responseHeaders ? nil : (cleartextHeaders, CompiledHeaderRules(cleartextHeaders))
         let routeGuard = RouteGuard(route: config, limits: limits, authenticator: authenticator)
         self.routeGuard = routeGuard.isActive || !routeGuard.errorPageStatuses.isEmpty ? routeGuard : nil
     }

@@ -26,11 +26,15 @@ struct SecurityRuntime: Sendable {
 
     /// A route's response rules with the security settings folded in: security headers
     /// first (the route's own `set` wins on the same name), backend headers removed.
-    static func responseRules(route: RouteConfig, security: SecurityConfig) -> HeaderRules {
+    /// For cleartext responses (`secure: false`) the security headers leave out
+    /// `Strict-Transport-Security` (RFC 6797 §7.2: never sent over plain HTTP).
+    static func responseRules(route: RouteConfig, security: SecurityConfig, secure: Bool = true) -> HeaderRules {
         var rules = route.responseHeaders
         if let headers = route.securityHeaders {
             let own = Set(rules.set.map { $0.name.lowercased() })
-            rules.set = headers.fields.filter { !own.contains($0.name.lowercased()) } + rules.set
+            rules.set = headers.fields.filter {
+                !own.contains($0.name.lowercased()) && (secure || $0.name.lowercased() != "strict-transport-security")
+            } + rules.set
         }
         if security.hideBackendHeaders {
             let own = Set(rules.remove.map { $0.lowercased() })

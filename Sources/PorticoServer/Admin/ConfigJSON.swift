@@ -53,6 +53,8 @@ public enum ConfigJSON {
                     ("fields", log.fields.map(fieldNames) ?? .null),
                 ])
             } ?? .null),
+            ("tls", listener.tls.map(listenerTLS) ?? .null),
+            ("redirect_https", listener.redirectHTTPS.map(httpsRedirect) ?? .null),
         ])
     }
 
@@ -154,6 +156,7 @@ public enum ConfigJSON {
         ]
         if let prefix = route.stripPrefix { members.append(("strip_prefix", .string(prefix))) }
         members.append(("preserve_host", .bool(route.preserveHost)))
+        if let redirect = route.redirectHTTPS { members.append(("redirect_https", httpsRedirect(redirect))) }
         if !route.requestHeaders.isEmpty { members.append(("request_headers", headerRules(route.requestHeaders))) }
         if !route.responseHeaders.isEmpty { members.append(("response_headers", headerRules(route.responseHeaders))) }
         if !route.access.isEmpty {
@@ -249,6 +252,7 @@ public enum ConfigJSON {
             ("upstream_idle", duration(timeouts.upstreamIdle)),
             ("shutdown_grace", duration(timeouts.shutdownGrace)),
             ("tunnel_idle", duration(timeouts.tunnelIdle)),
+            ("tls_handshake", duration(timeouts.tlsHandshake)),
         ])
     }
 

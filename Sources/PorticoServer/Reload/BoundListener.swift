@@ -10,19 +10,31 @@ final class ListenerGeneration: Sendable {
     private struct Current {
         var config: ListenerConfig
         var runtime: ListenerRuntime
+        /// TLS contexts of a TLS listener (rebuilt on every reload: certificate files
+        /// may change while the configuration stays the same).
+        var tls: ListenerTLSContexts?
     }
 
     private let current: NIOLockedValueBox<Current>
 
-    init(config: ListenerConfig, runtime: ListenerRuntime) {
-        self.current = NIOLockedValueBox(Current(config: config, runtime: runtime))
+    init(config: ListenerConfig, runtime: ListenerRuntime, tls: ListenerTLSContexts? = nil) {
+        self.current = NIOLockedValueBox(Current(config: config, runtime: runtime, tls: tls))
     }
 
     var runtime: ListenerRuntime { self.current.withLockedValue { $0.runtime } }
     var config: ListenerConfig { self.current.withLockedValue { $0.config } }
+    var tls: ListenerTLSContexts? { self.current.withLockedValue { $0.tls } }
+    /// Runtime and TLS contexts in one read (once per accepted connection).
+    var connectionSettings: (runtime: ListenerRuntime, tls: ListenerTLSContexts?) {
+        self.current.withLockedValue { ($0.runtime, $0.tls) }
+    }
 
     func update(config: ListenerConfig, runtime: ListenerRuntime) {
-        self.current.withLockedValue { $0 = Current(config: config, runtime: runtime) }
+        self.current.withLockedValue { $0 = Current(config: config, runtime: runtime, tls: $0.tls) }
+    }
+
+    func update(tls: ListenerTLSContexts?) {
+        self.current.withLockedValue { $0.tls = tls }
     }
 }
 

@@ -2,8 +2,9 @@
 import Glibc
 #endif
 
-/// `portico run --watch`: polls the configuration file and reloads when its content
-/// changes. Polling the content (not the modification time) catches editors that
+/// `portico run --watch`: polls the configuration file, and the certificate, key and CA
+/// files it names, and reloads when the content of any of them changes (a renewed
+/// certificate is picked up without a signal). Polling the content (not the modification time) catches editors that
 /// replace the file by renaming, atomic `ln -sf` swaps of a symlink (Kubernetes
 /// ConfigMaps), and changes within the same second; a file read once a second costs
 /// nothing. A file caught half-written fails validation and is retried on the next
@@ -19,15 +20,27 @@ public struct ConfigFileWatcher: Sendable {
 
     /// Polls until the task is cancelled.
     public func run() async {
-        var last = Self.contentHash(path: self.reloader.path)
+        var last = Self.contentHash(paths: self.reloader.watchedPaths)
         while !Task.isCancelled {
             try? await Task.sleep(for: self.interval)
             guard !Task.isCancelled else { return }
-            let hash = Self.contentHash(path: self.reloader.path)
+            let hash = Self.contentHash(paths: self.reloader.watchedPaths)
             guard hash != last else { continue }
             last = hash
+            let watched = self.reloader.watchedPaths
             _ = await self.reloader.reload(trigger: .file)
+            let now = self.reloader.watchedPaths
+            if now != watched {
+                // The reloaded configuration names other files: watch those from here on.
+                last = Self.contentHash(paths: now)
+            }
         }
+    }
+
+    /// One value per file (nil for an unreadable one), in order; a change of any file,
+    /// or of the list itself, changes the result.
+    static func contentHash(paths: [String]) -> [UInt64?] {
+        paths.map { Self.contentHash(path: $0) }
     }
 
     /// FNV-1a over the file's bytes; nil when it cannot be read (a missing file counts as

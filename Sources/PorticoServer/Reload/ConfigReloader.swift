@@ -44,6 +44,12 @@ public final class ConfigReloader: Sendable {
         self.logger = logger
     }
 
+    /// The files whose change calls for a reload (`--watch`): the configuration file and
+    /// the certificate, key and CA files of the configuration in force.
+    public var watchedPaths: [String] {
+        [self.path] + self.server.config.tlsFilePaths
+    }
+
     /// Loads, validates and applies the file; never throws: the returned event (also
     /// recorded in `reloadLog`) says what happened.
     public func reload(trigger: ReloadEvent.Trigger) async -> ReloadEvent {
