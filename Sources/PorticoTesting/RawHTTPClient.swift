@@ -100,6 +100,19 @@ public final class RawHTTPClient: Sendable {
 
     /// Waits up to `timeout` for the connection to close; returns whether it did.
     /// Unlike the reads, this does not consume buffered bytes.
+    /// Reads raw bytes up to and including the first occurrence of `marker` (consuming
+    /// them) and returns them as text, for tests of streamed responses (a gRPC-style
+    /// bidirectional stream reads each echo before sending the next message).
+    public func readUntil(_ marker: String, timeout: Duration = .seconds(10)) async throws -> String {
+        let promise = channel.eventLoop.makePromise(of: [UInt8].self)
+        let eventLoop = channel.eventLoop
+        let bytes = Array(marker.utf8)
+        eventLoop.execute { [handler] in
+            handler.value.startRead(.untilMarker(bytes, promise), timeout: timeout, on: eventLoop)
+        }
+        return String(decoding: try await promise.futureResult.get(), as: UTF8.self)
+    }
+
     public func waitForClose(timeout: Duration = .seconds(10)) async -> Bool {
         let closeFuture = channel.closeFuture
         let timer = channel.eventLoop.scheduleTask(in: TimeAmount(timeout)) {}
@@ -125,11 +138,13 @@ final class RawHTTPClientHandler: ChannelInboundHandler {
     enum Read {
         case response(RawResponseParser, EventLoopPromise<RawResponse>)
         case untilClose(EventLoopPromise<[UInt8]>)
+        case untilMarker([UInt8], EventLoopPromise<[UInt8]>)
 
         func fail(_ error: any Error) {
             switch self {
             case .response(_, let promise): promise.fail(error)
             case .untilClose(let promise): promise.fail(error)
+            case .untilMarker(_, let promise): promise.fail(error)
             }
         }
     }
@@ -153,6 +168,8 @@ final class RawHTTPClientHandler: ChannelInboundHandler {
                 operation = parser.partialStatus.map { "reading body of \($0) response (\(parser.partialBodyBytes) body bytes so far)" } ?? "reading response head"
             case .untilClose:
                 operation = "waiting for the connection to close"
+            case .untilMarker(let marker, _):
+                operation = "waiting for \(String(decoding: marker, as: UTF8.self).debugDescription)"
             }
             read.fail(RawHTTPClientError.timeout(operation: operation, after: timeout, bufferedBytes: buffer.readableBytes))
         }
@@ -198,6 +215,15 @@ final class RawHTTPClientHandler: ChannelInboundHandler {
                 finish(timer) { promise.fail(error) }
             }
             if buffer.readerIndex > 1 << 20 { buffer.discardReadBytes() }
+        case .untilMarker(let marker, let promise):
+            let view = buffer.readableBytesView
+            if let range = view.firstRange(of: marker) {
+                let count = range.upperBound - view.startIndex
+                let bytes = buffer.readBytes(length: count) ?? []
+                finish(timer) { promise.succeed(bytes) }
+            } else if eof {
+                finish(timer) { promise.fail(RawHTTPClientError.closedBeforeResponseComplete(status: nil, bodyBytesReceived: 0, bufferedBytes: buffer.readableBytes)) }
+            }
         case .untilClose(let promise):
             guard eof else { return }
             let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []

@@ -2,6 +2,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 
 /// An in-process, scriptable HTTP/1.1 origin on 127.0.0.1 (ephemeral port) for end-to-end
 /// tests of the proxy. Every request is read completely, recorded, and answered as the
@@ -36,6 +37,8 @@ public final class TestOrigin: Sendable {
     /// Binds to 127.0.0.1 on an ephemeral port and starts answering with `behavior`.
     public static func start(
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        // `tls`: serve HTTPS with this context (see `TestCertificate.serverContext`).
+        tls: NIOSSLContext? = nil,
         behavior: @escaping @Sendable (RecordedRequest) -> OriginResponse = { _ in .ok }
     ) async throws -> TestOrigin {
         let state = NIOLockedValueBox(State())
@@ -55,6 +58,10 @@ public final class TestOrigin: Sendable {
                 return channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
                     try sync.addHandler(RawWriteTap(), position: .first)
+                    if let tls {
+                        // HTTPS origin: TLS closest to the socket, under everything else.
+                        try sync.addHandler(NIOSSLServerHandler(context: tls), position: .first)
+                    }
                     try sync.configureHTTPServerPipeline()
                     try sync.addHandler(
                         TestOriginHandler(connectionID: id, behavior: behavior) { request in

@@ -82,7 +82,7 @@ struct ConfigDiagnosticsTests {
         Case(base.replacingOccurrences("servers: [\"127.0.0.1:9001\"]", "servers: []"), line: 4, path: "upstreams[0].servers", "at least one server is required"),
         Case(base.replacingOccurrences("servers: [\"127.0.0.1:9001\"]", "srvers: [1]"), line: 4, path: "upstreams[0].srvers", "did you mean \"servers\"?"),
         Case(base.replacingOccurrences("9001\"]", "9001\"], balance: random"), line: 4, path: "upstreams[0].balance", "unknown balance policy \"random\" (expected one of: round_robin, weighted_round_robin,"),
-        Case(base.replacingOccurrences("\"127.0.0.1:9001\"", "\"https://a:1\""), line: 4, path: "upstreams[0].servers[0]", "https upstreams are not supported"),
+        Case(base.replacingOccurrences("\"127.0.0.1:9001\"", "\"ws://a:1\""), line: 4, path: "upstreams[0].servers[0]", "unsupported scheme \"ws\""),
         Case(base.replacingOccurrences("\"127.0.0.1:9001\"", "\"http://a:1/x\""), line: 4, path: "upstreams[0].servers[0]", "a path, query or fragment is not allowed"),
         Case(base.replacingOccurrences("\"127.0.0.1:9001\"", "\"a:0\""), line: 4, path: "upstreams[0].servers[0]", "port 0"),
         Case(base.replacingOccurrences("\"127.0.0.1:9001\"", "{ adress: \"a:1\" }"), line: 4, path: "upstreams[0].servers[0].adress", "did you mean \"address\"?"),

@@ -18,7 +18,7 @@ struct ConfigQuickTests {
 
     @Test func reportsEveryBadOption() {
         let error = #expect(throws: ConfigError.self) {
-            try PorticoConfig.quick(listen: "localhost", upstreams: ["127.0.0.1:9001", "https://a", ":9000"])
+            try PorticoConfig.quick(listen: "localhost", upstreams: ["127.0.0.1:9001", "ftp://a", ":9000"])
         }
         let diagnostics = error?.diagnostics ?? []
         #expect(diagnostics.map(\.path) == ["--listen", "--upstream[1]", "--upstream[2]"])

@@ -12,13 +12,15 @@ extension ConfigReader {
     /// The group's servers. Besides each entry's own checks: the same address may not
     /// appear twice (it would silently double that server's share), and at least one
     /// server must be a primary (backups only take traffic when no primary can).
-    mutating func upstreamServers(_ value: ConfigNode) -> [UpstreamServerConfig] {
+    /// - Parameter groupHasTLS: the group has a `tls:` section, so an explicit `http://`
+    ///   server is a contradiction (reported; see `docs/upstream-tls-and-h2.md`).
+    mutating func upstreamServers(_ value: ConfigNode, groupHasTLS: Bool = false) -> [UpstreamServerConfig] {
         guard let list = items(value) else { return [] }
         requireNonEmpty(list, value, "server")
         var servers: [UpstreamServerConfig] = []
         var addresses: [(key: String, site: ConfigSite)] = []
         for item in list {
-            guard let (server, site) = upstreamServer(item) else { continue }
+            guard let (server, site) = upstreamServer(item, groupHasTLS: groupHasTLS) else { continue }
             servers.append(server)
             addresses.append((server.address.description, site))
         }
@@ -34,10 +36,10 @@ extension ConfigReader {
     /// `"host:port"`, `"http://host[:port]"`, or a mapping with `address:` and the
     /// per-server settings. Returns the server and where its address was written;
     /// `nil` only when the address is missing or invalid.
-    private mutating func upstreamServer(_ value: ConfigNode) -> (UpstreamServerConfig, ConfigSite)? {
+    private mutating func upstreamServer(_ value: ConfigNode, groupHasTLS: Bool) -> (UpstreamServerConfig, ConfigSite)? {
         guard case .mapping = value.node else {
-            guard let address = serverAddress(value) else { return nil }
-            return (UpstreamServerConfig(address: address), value.site)
+            guard let (address, tls) = serverAddress(value, groupHasTLS: groupHasTLS) else { return nil }
+            return (UpstreamServerConfig(address: address, tls: tls), value.site)
         }
         guard let fields = fields(value, known: Self.serverKeys) else { return nil }
         requireKey("address", in: fields, context: "server")
@@ -50,14 +52,24 @@ extension ConfigReader {
         }
         if let child = fields["backup"], let flag = bool(child) { server.backup = flag }
         if let child = fields["slow_start"], let duration = duration(child) { server.slowStart = duration }
-        guard let child = fields["address"], let address = serverAddress(child) else { return nil }
+        guard let child = fields["address"], let (address, tls) = serverAddress(child, groupHasTLS: groupHasTLS) else {
+            return nil
+        }
         server.address = address
+        server.tls = tls
         return (server, child.site)
     }
 
-    private mutating func serverAddress(_ value: ConfigNode) -> HostPort? {
-        guard let text = string(value) else { return nil }
-        return check(HostPort.checkUpstreamServer(text), at: value.site)
+    /// The address and whether it was written `https://`.
+    private mutating func serverAddress(_ value: ConfigNode, groupHasTLS: Bool) -> (HostPort, Bool)? {
+        guard let text = string(value), let parsed = check(HostPort.checkUpstreamServerURL(text), at: value.site) else {
+            return nil
+        }
+        if groupHasTLS, parsed.scheme == "http" {
+            report("server \(configQuoted(text)) is written http:// but the group has tls: (write https:// or host:port, or remove tls:)", at: value.site)
+            return nil
+        }
+        return (parsed.address, parsed.scheme == "https")
     }
 
     mutating func balancePolicy(_ value: ConfigNode) -> BalancePolicy? {

@@ -55,6 +55,7 @@ extension ConfigReader {
     static let upstreamKeys = [
         "name", "servers", "balance", "hash_key", "sticky", "keepalive",
         "health_check", "outlier_detection", "retries", "queue", "dns_refresh",
+        "tls", "protocol",
     ]
 
     mutating func upstreams(_ value: ConfigNode) -> [DecodedUpstream] {
@@ -74,7 +75,7 @@ extension ConfigReader {
             name = text
         }
         var group = UpstreamGroupConfig(name: name, servers: [])
-        if let child = fields["servers"] { group.servers = upstreamServers(child) }
+        if let child = fields["servers"] { group.servers = upstreamServers(child, groupHasTLS: fields.has("tls")) }
         if let child = fields["balance"], let policy = balancePolicy(child) { group.balance = policy }
         if let child = fields["hash_key"], let key = hashKey(child) { group.hashKey = key }
         if let child = fields["sticky"] { group.sticky = sticky(child) }
@@ -84,6 +85,7 @@ extension ConfigReader {
         if let child = fields["retries"] { group.retries = retries(child) }
         if let child = fields["queue"] { group.queue = queue(child) }
         if let child = fields["dns_refresh"], let duration = duration(child) { group.dnsRefresh = duration }
+        upstreamTransport(fields, into: &group)
         return DecodedUpstream(config: group, nameSite: fields["name"]?.site ?? fields.site)
     }
 

@@ -76,33 +76,40 @@ extension HostPort {
     /// An upstream server: `host:port`, `http://host:port` or `http://host` (port 80),
     /// optionally with a trailing `/`. Upstream servers need a real host and a non-zero port.
     static func checkUpstreamServer(_ text: String) -> Result<HostPort, ConfigScalar.Problem> {
-        func fail(_ reason: String) -> Result<HostPort, ConfigScalar.Problem> {
+        checkUpstreamServerURL(text).map(\.address)
+    }
+
+    /// Like `checkUpstreamServer`, also accepting `https://host[:port]` (port 443), and
+    /// saying which scheme was written: `https://` turns TLS on for that server
+    /// (`docs/upstream-tls-and-h2.md`); `scheme` is nil for a bare `host:port`.
+    static func checkUpstreamServerURL(_ text: String) -> Result<(address: HostPort, scheme: String?), ConfigScalar.Problem> {
+        func fail(_ reason: String) -> Result<(address: HostPort, scheme: String?), ConfigScalar.Problem> {
             .failure(ConfigScalar.Problem(message: "invalid upstream server \(configQuoted(text)): \(reason)"))
         }
         var rest = Substring(text)
-        var isURL = false
+        var scheme: String?
         if let schemeEnd = rest.firstRange(of: "://") {
-            let scheme = rest[..<schemeEnd.lowerBound].lowercased()
-            guard scheme == "http" else {
-                return fail(scheme == "https" ? "https upstreams are not supported; use http://" : "unsupported scheme \(configQuoted(scheme)) (only http:// is supported)")
+            let written = rest[..<schemeEnd.lowerBound].lowercased()
+            guard written == "http" || written == "https" else {
+                return fail("unsupported scheme \(configQuoted(written)) (only http:// and https:// are supported)")
             }
+            scheme = written
             rest = rest[schemeEnd.upperBound...]
-            isURL = true
             if rest.hasSuffix("/") { rest = rest.dropLast() }
             if rest.contains("/") || rest.contains("?") || rest.contains("#") {
                 return fail("a path, query or fragment is not allowed (use strip_prefix on the route to rewrite paths)")
             }
             if rest.contains("@") { return fail("user information is not allowed") }
             let hasPort = rest.hasPrefix("[") ? rest.contains("]:") : rest.contains(":")
-            if !hasPort { rest += ":80" }
+            if !hasPort { rest += written == "https" ? ":443" : ":80" }
         }
         switch parseReason(String(rest)) {
         case .failure(let problem):
-            return fail(problem.message + (isURL ? "" : " (expected host:port or http://host:port)"))
+            return fail(problem.message + (scheme != nil ? "" : " (expected host:port, http://host:port or https://host:port)"))
         case .success(let address):
             if rest.hasPrefix(":") { return fail("missing host") }
             if address.port == 0 { return fail("port 0 cannot be connected to") }
-            return .success(address)
+            return .success((address, scheme))
         }
     }
 }

@@ -21,8 +21,8 @@ extension PorticoConfig {
         var servers: [UpstreamServerConfig] = []
         if upstreams.isEmpty { report("--upstream", "at least one --upstream is required") }
         for (index, text) in upstreams.enumerated() {
-            switch HostPort.checkUpstreamServer(text) {
-            case .success(let parsed): servers.append(UpstreamServerConfig(address: parsed))
+            switch HostPort.checkUpstreamServerURL(text) {
+            case .success(let parsed): servers.append(UpstreamServerConfig(address: parsed.address, tls: parsed.scheme == "https"))
             case .failure(let problem): report("--upstream[\(index)]", problem.message)
             }
         }

@@ -18,6 +18,11 @@ public struct UpstreamGroupConfig: Sendable, Equatable {
     public var queue: QueueConfig
     /// How often servers given by host name are re-resolved.
     public var dnsRefresh: Duration
+    /// TLS settings for every server of the group (`tls:`); `nil` means TLS only to
+    /// servers written `https://`, with the defaults of `UpstreamTLSConfig`.
+    public var tls: UpstreamTLSConfig? = nil
+    /// HTTP/1.1 or HTTP/2 to the servers (`protocol:`).
+    public var upstreamProtocol: UpstreamProtocol = .http1
 
     public init(
         name: String,
@@ -126,14 +131,19 @@ public struct UpstreamServerConfig: Sendable, Equatable {
     public var backup: Bool
     /// After the server recovers (or is added), its weight ramps up over this period.
     public var slowStart: Duration?
+    /// Written `https://…`: connections to this server use TLS even when the group
+    /// has no `tls:` section.
+    public var tls: Bool
 
     public init(
         address: HostPort,
         weight: Int = 1,
         maxConnections: Int? = nil,
         backup: Bool = false,
-        slowStart: Duration? = nil
+        slowStart: Duration? = nil,
+        tls: Bool = false
     ) {
+        self.tls = tls
         self.address = address
         self.weight = weight
         self.maxConnections = maxConnections

@@ -22,11 +22,14 @@ final class UpstreamGroupRuntime: Sendable {
     /// Mirrors `members.version` for a lock-free "did it change?" check per request.
     let membersVersion = Atomic<Int>(0)
     private let logger: Logger
+    /// HTTP version and TLS context of connections to this group's servers.
+    let transport: UpstreamTransport
 
     /// Resolves the group's servers (blocking for host names: this runs at start and on
     /// reload, not on an event loop) and takes over the live state of servers `previous`
     /// already had at the same address.
-    init(config: UpstreamGroupConfig, previous: UpstreamGroupRuntime?, logger: Logger) {
+    init(config: UpstreamGroupConfig, previous: UpstreamGroupRuntime?, logger: Logger, transport: UpstreamTransport = .plain) {
+        self.transport = transport
         self.name = config.name
         self.config = config
         self.keepalive = config.keepalive
@@ -58,7 +61,7 @@ final class UpstreamGroupRuntime: Sendable {
         let previousStates = previous?.statesByIdentity() ?? [:]
         let version = (previous?.membersVersion.load(ordering: .relaxed) ?? 0) + 1
         let members = Self.buildMembers(
-            config: config, resolved: resolved, reuse: previousStates, version: version, logger: logger
+            config: config, resolved: resolved, reuse: previousStates, version: version, logger: logger, transport: transport
         )
         self.membersBox = Mutex(members)
         self.membersVersion.store(version, ordering: .relaxed)
@@ -98,7 +101,7 @@ final class UpstreamGroupRuntime: Sendable {
         let before = current.servers.map(\.identity)
         let members = Self.buildMembers(
             config: self.config, resolved: merged, reuse: self.statesByIdentity(),
-            version: current.version + 1, logger: self.logger
+            version: current.version + 1, logger: self.logger, transport: self.transport
         )
         guard members.servers.map(\.identity) != before else { return false }
         self.membersBox.withLock { $0 = members }
@@ -115,7 +118,8 @@ final class UpstreamGroupRuntime: Sendable {
         resolved: [Int: [SocketAddress]],
         reuse: [String: ServerState],
         version: Int,
-        logger: Logger
+        logger: Logger,
+        transport: UpstreamTransport
     ) -> GroupMembers {
         let startHealthy = config.healthCheck?.startHealthy ?? true
         var servers: [UpstreamServer] = []
@@ -128,7 +132,7 @@ final class UpstreamGroupRuntime: Sendable {
                 let state =
                     reuse[identity]
                     ?? ServerState(identity: identity, groupName: config.name, startHealthy: startHealthy, logger: logger)
-                servers.append(UpstreamServer(config: serverConfig, socketAddress: address, state: state))
+                servers.append(UpstreamServer(config: serverConfig, socketAddress: address, state: state, transport: transport))
             }
         }
         return GroupMembers(servers: servers, version: version)

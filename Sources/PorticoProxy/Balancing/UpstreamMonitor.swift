@@ -76,7 +76,8 @@ public final class UpstreamMonitor: Sendable {
             ActiveHealthChecker.Target(
                 id: server.identity,
                 address: server.socketAddress,
-                hostHeader: config.host ?? server.hostHeader
+                hostHeader: config.host ?? server.hostHeader,
+                tls: server.usesTLS ? server.transport.tlsContext.map { HealthProbeTLS(context: $0, serverName: server.tlsName) } : nil
             )
         }
     }

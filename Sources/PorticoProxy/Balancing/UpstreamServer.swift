@@ -19,8 +19,17 @@ final class UpstreamServer: Sendable {
     let stickyToken: String
     let state: ServerState
     let slowStartNanos: Int64
+    /// The group's compiled connection settings (HTTP version, TLS context).
+    let transport: UpstreamTransport
+    /// Connections to this server use TLS (`UpstreamTransport.usesTLS`).
+    let usesTLS: Bool
+    /// SNI and certificate verification name (nil: no SNI, verify the IP address).
+    let tlsName: String?
 
-    init(config: UpstreamServerConfig, socketAddress: SocketAddress, state: ServerState) {
+    init(config: UpstreamServerConfig, socketAddress: SocketAddress, state: ServerState, transport: UpstreamTransport = .plain) {
+        self.transport = transport
+        self.usesTLS = transport.usesTLS(config)
+        self.tlsName = transport.tls.flatMap { UpstreamTransport.verificationName(tls: $0, server: config) }
         self.config = config
         self.socketAddress = socketAddress
         let ip = socketAddress.ipAddress ?? config.address.host

@@ -94,6 +94,11 @@ extension DownstreamHandler {
             case .success(let connection):
                 self.attach(connection, to: exchange)
             case .failure(let error):
+                if error is UpstreamTLSFailure {
+                    // The server answered, with a certificate or handshake Portico refuses:
+                    // a bad gateway (502, as nginx), not an unreachable one (503).
+                    exchange.onlyConnectFailures = false
+                }
                 self.upstreamAttemptFailed(exchange, failure: .connectFailed(ConnectFailureReason.describe(error)))
             }
         }

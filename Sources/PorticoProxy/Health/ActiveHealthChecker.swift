@@ -29,11 +29,27 @@ public final class ActiveHealthChecker: Sendable {
         public let address: SocketAddress
         /// `Host` header of the probes unless `health_check.host` is set.
         public let hostHeader: String
+        /// Probe over TLS (the server's group speaks TLS to it), or nil for plain TCP.
+        public let tls: HealthProbeTLS?
 
-        public init(id: String, address: SocketAddress, hostHeader: String) {
+        public init(id: String, address: SocketAddress, hostHeader: String, tls: HealthProbeTLS? = nil) {
             self.id = id
             self.address = address
             self.hostHeader = hostHeader
+            self.tls = tls
+        }
+
+        // The TLS context has no identity worth comparing; whether TLS is used does.
+        public static func == (lhs: Target, rhs: Target) -> Bool {
+            lhs.id == rhs.id && lhs.address == rhs.address && lhs.hostHeader == rhs.hostHeader
+                && (lhs.tls == nil) == (rhs.tls == nil)
+        }
+
+        public func hash(into hasher: inout Hasher) {
+            hasher.combine(self.id)
+            hasher.combine(self.address)
+            hasher.combine(self.hostHeader)
+            hasher.combine(self.tls == nil)
         }
     }
 
@@ -190,7 +206,8 @@ public final class ActiveHealthChecker: Sendable {
         guard !state.value.stopped, let entry = state.value.entries[id], entry.generation == generation else { return }
         let startedAt = NIODeadline.now()
         let probe = HealthProbe.run(
-            config: config, address: entry.target.address, hostHeader: entry.target.hostHeader, on: eventLoop
+            config: config, address: entry.target.address, hostHeader: entry.target.hostHeader,
+            tls: entry.target.tls, on: eventLoop
         )
         state.withValue { state in
             state.entries[id]?.timer = nil

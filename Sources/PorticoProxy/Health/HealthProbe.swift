@@ -1,5 +1,6 @@
 import NIOCore
 import NIOPosix
+import NIOSSL
 import PorticoCore
 
 #if canImport(Glibc)
@@ -26,20 +27,23 @@ public enum HealthProbe {
     /// - Returns: a future that always succeeds, with the verdict; it never fails. The
     ///   probe's channel is closed by the time the future completes, or right after (a
     ///   connect still under way when the timeout fires is closed as soon as it finishes).
+    ///   - tls: probe over TLS with the server's group context (so a server whose
+    ///     certificate Portico would refuse also fails its health check).
     public static func run(
         config: HealthCheckConfig,
         address: SocketAddress,
         hostHeader: String,
+        tls: HealthProbeTLS? = nil,
         on eventLoop: any EventLoop
     ) -> EventLoopFuture<ProbeResult> {
         let promise = eventLoop.makePromise(of: ProbeResult.self)
         if eventLoop.inEventLoop {
             HealthProbeSession(config: config, eventLoop: eventLoop, promise: promise)
-                .start(address: address, hostHeader: hostHeader)
+                .start(address: address, hostHeader: hostHeader, tls: tls)
         } else {
             eventLoop.execute {
                 HealthProbeSession(config: config, eventLoop: eventLoop, promise: promise)
-                    .start(address: address, hostHeader: hostHeader)
+                    .start(address: address, hostHeader: hostHeader, tls: tls)
             }
         }
         return promise.futureResult
@@ -82,6 +86,17 @@ public enum HealthProbe {
     }
 }
 
+/// TLS settings of a probe: the group's client context and the SNI/verification name.
+public struct HealthProbeTLS: Sendable {
+    public let context: NIOSSLContext
+    public let serverName: String?
+
+    public init(context: NIOSSLContext, serverName: String?) {
+        self.context = context
+        self.serverName = serverName
+    }
+}
+
 /// The state of one probe, confined to its event loop: the result promise (completed
 /// once), the overall timeout, and the channel to close.
 final class HealthProbeSession {
@@ -98,7 +113,7 @@ final class HealthProbeSession {
         self.promise = promise
     }
 
-    func start(address: SocketAddress, hostHeader: String) {
+    func start(address: SocketAddress, hostHeader: String, tls: HealthProbeTLS? = nil) {
         let host = config.host ?? hostHeader
         // Refuse to put CR, LF or NUL on the wire: they would split the probe request.
         for text in [config.method, config.path, host] where text.utf8.contains(where: { $0 == 13 || $0 == 10 || $0 == 0 }) {
@@ -120,6 +135,10 @@ final class HealthProbeSession {
             .connectTimeout(timeout)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let tls {
+                        let tlsHandler = try NIOSSLClientHandler(context: tls.context, serverHostname: tls.serverName)
+                        try channel.pipeline.syncOperations.addHandler(tlsHandler)
+                    }
                     try channel.pipeline.syncOperations.addHandler(boundHandler.value)
                 }
             }
@@ -190,7 +209,7 @@ final class HealthProbeHandler: ChannelInboundHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         guard !done else { return }
-        report(.fail("connection error: \(error)"), context: context)
+        report(.fail("connection error: \(UpstreamTLSFailure.describe(error))"), context: context)
     }
 
     private func report(_ result: ProbeResult, context: ChannelHandlerContext) {

@@ -24,7 +24,7 @@ public final class RuntimeSnapshot: Sendable {
     ///   - logger: where server state changes (down, up, ejected, restored) are logged.
     /// - Throws: `RouteAuthenticator.LoadError` when an htpasswd or key file of a route's
     ///   `auth:` cannot be read or is refused (a start fails; a reload keeps the old
-    ///   generation).
+    ///   generation), or `NIOSSLError` when an upstream group's TLS files cannot be loaded.
     public init(
         config: PorticoConfig,
         previous: RuntimeSnapshot? = nil,
@@ -41,8 +41,11 @@ public final class RuntimeSnapshot: Sendable {
         for group in previous?.groups ?? [] {
             previousGroups[group.name] = group
         }
-        let groups = config.upstreams.map {
-            UpstreamGroupRuntime(config: $0, previous: previousGroups[$0.name], logger: logger)
+        let groups = try config.upstreams.map {
+            UpstreamGroupRuntime(
+                config: $0, previous: previousGroups[$0.name], logger: logger,
+                transport: try UpstreamTransport(group: $0, logger: logger)
+            )
         }
         var groupIndexByName: [String: Int] = [:]
         for (index, group) in groups.enumerated() {

@@ -14,6 +14,8 @@ final class ConnectionPool {
     private var idle: [HostPort: [UpstreamHandler]] = [:]
     private var sweepScheduled = false
     private var isShutDown = false
+    /// HTTP/2 connections of `protocol: h2` groups, multiplexed per server.
+    private(set) lazy var http2 = HTTP2UpstreamPool(eventLoop: self.eventLoop, pool: self)
 
     init(eventLoop: any EventLoop) {
         self.eventLoop = eventLoop
@@ -31,14 +33,22 @@ final class ConnectionPool {
     }
 
     /// Opens a new connection to `server` on this pool's event loop; `completion` runs on that loop.
+    /// For a TLS server the connection is handed over only once the handshake succeeded
+    /// (`UpstreamTLSHandshakeHandler`); for an HTTP/2 group it is a new stream on a
+    /// shared connection (`HTTP2UpstreamPool`).
     func connect(
         to server: UpstreamServer,
         connectTimeout: TimeAmount,
         completion: @escaping (Result<UpstreamHandler, any Error>) -> Void
     ) {
+        if server.transport.upstreamProtocol == .h2 {
+            self.http2.openStream(to: server, connectTimeout: connectTimeout, completion: completion)
+            return
+        }
         let handler = UpstreamHandler(server: server.address, pool: self)
         // The initializer runs on this same loop, so the handler never crosses threads.
         let boundHandler = NIOLoopBound(handler, eventLoop: self.eventLoop)
+        let handshake: EventLoopPromise<String?>? = server.usesTLS ? self.eventLoop.makePromise() : nil
         let bootstrap = ClientBootstrap(group: self.eventLoop)
             .connectTimeout(connectTimeout)  // TCP_NODELAY is on by default in ClientBootstrap
             .channelOption(
@@ -47,11 +57,37 @@ final class ConnectionPool {
             )
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try Self.configureUpstreamPipeline(channel.pipeline.syncOperations, handler: boundHandler.value)
+                    let sync = channel.pipeline.syncOperations
+                    if let handshake {
+                        try Self.addTLSHandlers(sync, server: server, handshake: handshake, timeout: connectTimeout)
+                    }
+                    try Self.configureUpstreamPipeline(sync, handler: boundHandler.value)
                 }
             }
-        bootstrap.connect(to: server.socketAddress).assumeIsolatedUnsafeUnchecked().whenComplete { result in
-            completion(result.map { _ in handler })
+        let connected = bootstrap.connect(to: server.socketAddress)
+        guard let handshake else {
+            connected.assumeIsolatedUnsafeUnchecked().whenComplete { result in
+                completion(result.map { _ in handler })
+            }
+            return
+        }
+        connected.assumeIsolatedUnsafeUnchecked().whenComplete { result in
+            switch result {
+            case .failure(let error):
+                handshake.fail(error)
+                completion(.failure(error))
+            case .success(let channel):
+                handshake.futureResult.assumeIsolatedUnsafeUnchecked().whenComplete { outcome in
+                    switch outcome {
+                    case .success:
+                        completion(.success(handler))
+                    case .failure(let error):
+                        channel.close(promise: nil)
+                        let failure = Self.logTLSFailure(error, server: server)
+                        completion(.failure(failure))
+                    }
+                }
+            }
         }
     }
 
@@ -68,7 +104,7 @@ final class ConnectionPool {
     /// pool for that server is full or the pool is shutting down.
     func release(_ connection: UpstreamHandler, keepalive: KeepaliveConfig) {
         connection.detach()
-        guard !self.isShutDown, !connection.isClosed, keepalive.maxIdlePerWorker > 0 else {
+        guard !connection.isStream, !self.isShutDown, !connection.isClosed, keepalive.maxIdlePerWorker > 0 else {
             connection.close()
             return
         }
@@ -95,6 +131,7 @@ final class ConnectionPool {
     /// Closes every idle connection and stops pooling (graceful shutdown).
     func shutdown() {
         self.isShutDown = true
+        self.http2.shutdown()
         let all = self.idle.values.flatMap { $0 }
         self.idle.removeAll()
         for connection in all {

@@ -50,6 +50,9 @@ final class UpstreamHandler: ChannelDuplexHandler {
     typealias OutboundOut = ByteBuffer
 
     let server: HostPort
+    /// An HTTP/2 stream behind an `HTTP2StreamBridge`: never pooled (closing it ends the
+    /// stream; new requests open new streams).
+    let isStream: Bool
     private(set) var context: ChannelHandlerContext?
     /// Strong on purpose (a weak load on every event showed in profiles): the
     /// reference is cleared on `detach()`, `close()` and failure, which every path
@@ -101,9 +104,10 @@ final class UpstreamHandler: ChannelDuplexHandler {
         case idleRead
     }
 
-    init(server: HostPort, pool: ConnectionPool) {
+    init(server: HostPort, pool: ConnectionPool, isStream: Bool = false) {
         self.server = server
         self.pool = pool
+        self.isStream = isStream
     }
 
     var isReused: Bool { self.useCount > 1 }
@@ -386,6 +390,11 @@ final class UpstreamHandler: ChannelDuplexHandler {
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         if self.isTunnel {
             self.close()  // the tunnel ends in channelInactive
+            return
+        }
+        if let failure = error as? UpstreamFailure {
+            // Already classified below us (an HTTP/2 stream refused by the server).
+            self.fail(failure)
             return
         }
         let failure: UpstreamFailure

@@ -88,18 +88,36 @@ public enum ConfigJSON {
             ("retries", retries(group.retries)),
             ("queue", .object([("size", .int(group.queue.size)), ("timeout", duration(group.queue.timeout))])),
             ("dns_refresh", duration(group.dnsRefresh)),
+            ("protocol", .string(group.upstreamProtocol.rawValue)),
+            ("tls", group.tls.map(upstreamTLS) ?? .null),
         ]
         return .object(members)
     }
 
-    static func server(_ server: UpstreamServerConfig) -> AdminJSON {
+    /// File paths only: the key file's contents never leave the process.
+    static func upstreamTLS(_ tls: UpstreamTLSConfig) -> AdminJSON {
         .object([
+            ("ca", .optional(tls.caFile)),
+            ("server_name", .optional(tls.serverName)),
+            ("verify", .bool(tls.verify)),
+            ("client_certificate", tls.clientCertificate.map {
+                .object([("cert", .string($0.certificateFile)), ("key", .string($0.keyFile))])
+            } ?? .null),
+        ])
+    }
+
+    static func server(_ server: UpstreamServerConfig) -> AdminJSON {
+        var members: [(String, AdminJSON)] = [
             ("address", .string(server.address.description)),
             ("weight", .int(server.weight)),
             ("max_connections", .optional(server.maxConnections)),
             ("backup", .bool(server.backup)),
             ("slow_start", server.slowStart.map(duration) ?? .null),
-        ])
+        ]
+        if server.tls {
+            members.append(("tls", .bool(true)))  // written https://
+        }
+        return .object(members)
     }
 
     static func hashKey(_ key: HashKeySource) -> AdminJSON {
