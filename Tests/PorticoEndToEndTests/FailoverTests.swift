@@ -44,10 +44,13 @@ import Testing
     @Test func hangingOriginIsEjectedByTimeoutsAndComesBack() async throws {
         let hanging = Toggle()
         let origins = try await NamedOrigins.start(["a", "b", "c"]) { name, _ in
-            name == "b" && hanging.isOn ? .delayHead(.seconds(3), then: .text(name)) : .text(name)
+            name == "b" && hanging.isOn ? .delayHead(.seconds(10), then: .text(name)) : .text(name)
         }
         let proxy = try await self.proxy(origins.origins.indices.map { origins.server($0) }) { config, group in
-            config.timeouts.upstreamHeader = .milliseconds(500)
+            // Far below the hang (10 s), far above a healthy answer even when the whole suite
+            // runs in parallel on two cores (500 ms made a retried request's healthy second
+            // attempt time out there: 504).
+            config.timeouts.upstreamHeader = .seconds(2)
             group.outlierDetection = OutlierDetectionConfig(
                 // Long enough to outlast the load below even on a slow, loaded machine.
                 consecutiveFailures: 2, baseEjectionTime: .seconds(8), maxEjectionTime: .seconds(20)
