@@ -98,8 +98,6 @@ public final class RawHTTPClient: Sendable {
         return try await promise.futureResult.get()
     }
 
-    /// Waits up to `timeout` for the connection to close; returns whether it did.
-    /// Unlike the reads, this does not consume buffered bytes.
     /// Reads raw bytes up to and including the first occurrence of `marker` (consuming
     /// them) and returns them as text, for tests of streamed responses (a gRPC-style
     /// bidirectional stream reads each echo before sending the next message).
@@ -113,6 +111,8 @@ public final class RawHTTPClient: Sendable {
         return String(decoding: try await promise.futureResult.get(), as: UTF8.self)
     }
 
+    /// Waits up to `timeout` for the connection to close; returns whether it did.
+    /// Unlike the reads, this does not consume buffered bytes.
     public func waitForClose(timeout: Duration = .seconds(10)) async -> Bool {
         let closeFuture = channel.closeFuture
         let timer = channel.eventLoop.scheduleTask(in: TimeAmount(timeout)) {}

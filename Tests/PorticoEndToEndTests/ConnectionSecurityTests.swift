@@ -104,11 +104,13 @@ import Testing
         let origin = try await TestOrigin.start()
         let proxy = try await ProxyFixture.start(origins: [origin]) { config in
             config.listeners[0].proxyProtocol = true
-            config.timeouts.clientHeader = .milliseconds(500)
+            config.timeouts.clientHeader = .seconds(1)
         }
         let client = try await proxy.connect()
-        try await client.send("PROXY TCP4 1.2.3.4")  // incomplete, then nothing
-        let bytes = try await client.readUntilClose(timeout: .seconds(5))
+        // Incomplete, then nothing. On a loaded machine the timeout may already have
+        // closed the connection before this write: the outcome is the same.
+        try? await client.send("PROXY TCP4 1.2.3.4")
+        let bytes = try await client.readUntilClose(timeout: .seconds(20))
         #expect(bytes.isEmpty)  // no HTTP 408 to a peer that never finished its header
         await proxy.stop()
         try await origin.stop()
