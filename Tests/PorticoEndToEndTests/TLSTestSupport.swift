@@ -32,7 +32,8 @@ struct TLSTestFiles {
     }
 }
 
-/// A TLS listener offering only HTTP/1.1 (the HTTP/2 pipeline is not part of this change).
+/// A TLS listener offering only HTTP/1.1 (these tests speak HTTP/1.1 through `TLSTestClient`;
+/// HTTP2OverTLSTests covers `h2` by ALPN).
 func tlsListener(
     _ certificates: [ListenerTLSConfig.Certificate],
     name: String = "test",

@@ -27,7 +27,7 @@ extension ConfigReader {
     }
 
     private mutating func listener(_ value: ConfigNode) -> DecodedListener? {
-        guard let fields = fields(value, known: ["address", "name", "access_log"] + Self.listenerSecurityKeys + Self.listenerTLSKeys) else { return nil }
+        guard let fields = fields(value, known: ["address", "name", "access_log", "http2"] + Self.listenerSecurityKeys + Self.listenerTLSKeys) else { return nil }
         requireKey("address", in: fields, context: "listener")
         var addressText = ""
         var address: HostPort?
@@ -43,6 +43,7 @@ extension ConfigReader {
         listenerSecurity(fields, into: &config)
         listenerTLS(fields, into: &config)
         if let child = fields["access_log"] { config.accessLog = listenerAccessLog(child) }
+        if let child = fields["http2"] { config.http2 = http2(child) }
         return DecodedListener(
             config: config,
             address: address,

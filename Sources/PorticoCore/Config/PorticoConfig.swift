@@ -87,6 +87,8 @@ public struct ListenerConfig: Sendable, Equatable {
     public var tls: ListenerTLSConfig? = nil
     /// `redirect_https:` (cleartext listeners only): every request is redirected to https.
     public var redirectHTTPS: HTTPSRedirect? = nil
+    /// HTTP/2 to clients: h2c, SETTINGS and windows (docs/http2.md).
+    public var http2 = HTTP2Config()
 
     public init(
         name: String,

@@ -14,31 +14,14 @@ extension DownstreamHandler {
     /// Runs the checks that can run on accept. On refusal the connection is closed at
     /// once (nothing read, nothing written) and false is returned.
     func admitOnAccept() -> Bool {
-        let listener = self.listener
-        if !listener.proxyProtocol, let refusal = self.admitClientAddress() {
+        if let refusal = self.admission.admitOnAccept(listener: self.listener, peerIP: self.peerIP, worker: self.worker) {
             self.refuseConnection(refusal)
             return false
         }
-        if let limiter = listener.connections {
-            guard limiter.tryAcquire() else {
-                self.refuseConnection(.limit)
-                return false
-            }
-            self.holdsListenerSlot = true
-        }
-        if let global = listener.global {
-            if global.tryAcquire() {
-                self.holdsGlobalSlot = true
-            } else if self.worker.evictOldestIdleConnection() {
-                // The evicted connection handed its slot over to this one.
-                self.holdsGlobalSlot = true
-            } else {
-                self.refuseConnection(.limit)
-                return false
-            }
+        if self.listener.global != nil {
             self.idleSince = self.worker.eventLoop.now
         }
-        if listener.proxyProtocol {
+        if self.listener.proxyProtocol {
             self.awaitingProxyHeader = true
         }
         return true
@@ -47,16 +30,7 @@ extension DownstreamHandler {
     /// The checks that depend on the client's address: on accept, or, with the PROXY
     /// protocol, once the header named the client.
     func admitClientAddress() -> ListenerRuntime.Refusal? {
-        let listener = self.listener
-        if let access = listener.access {
-            guard let address = self.peerIP, access.permits(address) else { return .access }
-        }
-        if let perIP = listener.connectionsPerIP, let address = self.peerIP {
-            let key = ListenerRuntime.ipKey(address)
-            guard perIP.acquire(key: key) else { return .limit }
-            self.perIPKey = key
-        }
-        return nil
+        self.admission.admitClientAddress(listener: self.listener, peerIP: self.peerIP)
     }
 
     /// Closes a connection that may not be served, without a response.
@@ -73,18 +47,7 @@ extension DownstreamHandler {
 
     /// Returns every slot this connection holds; safe to call more than once.
     func releaseConnectionSlots() {
-        if self.holdsListenerSlot {
-            self.holdsListenerSlot = false
-            self.listener.connections?.release()
-        }
-        if let key = self.perIPKey {
-            self.perIPKey = nil
-            self.listener.connectionsPerIP?.release(key: key)
-        }
-        if self.holdsGlobalSlot {
-            self.holdsGlobalSlot = false
-            self.listener.global?.release()
-        }
+        self.admission.release(listener: self.listener)
     }
 
     // MARK: Idle eviction (security.max_connections)
@@ -93,14 +56,14 @@ extension DownstreamHandler {
     /// nothing buffered: closing it loses no work.
     var isIdleForEviction: Bool {
         !self.isClosing && !self.awaitingProxyHeader && self.exchange == nil
-            && self.inbound.readableBytes == 0 && self.holdsGlobalSlot && self.context != nil
+            && self.inbound.readableBytes == 0 && self.admission.holdsGlobalSlot && self.context != nil
     }
 
     /// Closes this idle connection to make room for a new one, which takes over its
     /// `security.max_connections` slot (so the count never exceeds the cap, and each
     /// slot is released exactly once, by whoever holds it last).
     func evictForCapacity() {
-        self.holdsGlobalSlot = false
+        self.admission.holdsGlobalSlot = false
         self.listener.noteEvicted()
         self.isClosing = true
         self.timer?.cancel()

@@ -32,7 +32,7 @@ extension DownstreamHandler {
             self.timerPurpose = .body
             self.timer?.arm(settings.clientBodyTimeout)
         }
-        if !head.isKeepAlive || self.isQuiescing {
+        if !head.isKeepAlive || self.isQuiescing || self.stream != nil {
             exchange.closeAfterResponse = true
         }
         if head.connection.contains(.upgrade) {

@@ -141,7 +141,7 @@ extension DownstreamHandler {
             client: exchange.clientIP == "-" ? self.clientAddress : exchange.clientIP,
             method: exchange.method.rawValue,
             target: head.target,
-            version: exchange.version.description,
+            version: self.stream == nil ? exchange.version.description : HTTP2StreamPeer.logVersion,
             host: exchange.host,
             status: exchange.status,
             bytesSent: exchange.bytesSent,

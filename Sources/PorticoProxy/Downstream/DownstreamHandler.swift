@@ -58,9 +58,7 @@ final class DownstreamHandler: ChannelDuplexHandler {
     /// In the worker's registry (admitted connections only).
     var isRegistered = false
     /// Slots taken on accept, each released exactly once (`releaseConnectionSlots`).
-    var holdsListenerSlot = false
-    var holdsGlobalSlot = false
-    var perIPKey: UInt64?
+    var admission = ConnectionAdmission()
     /// When the connection last became idle (accepted, or its last response ended);
     /// kept only under `security.max_connections`, to pick the oldest idle one to close.
     var idleSince = NIODeadline.uptimeNanoseconds(0)
@@ -74,6 +72,10 @@ final class DownstreamHandler: ChannelDuplexHandler {
     var tunnel: TunnelRelay?
     /// The verified TLS client certificate's subject (`client_auth.subject_header` only).
     var tlsClientSubject: String?
+    /// Set when this handler serves one HTTP/2 stream (HTTP2/HTTP2StreamBridge.swift):
+    /// one exchange, then the stream closes; no admission or registration of its own
+    /// (the HTTP/2 connection did both once).
+    let stream: HTTP2StreamPeer?
 
     /// Pipelined bytes beyond this are not read until the current response is done.
     static let maxBufferedPipelineBytes = 64 * 1024
@@ -86,10 +88,16 @@ final class DownstreamHandler: ChannelDuplexHandler {
         case body
     }
 
-    init(worker: ProxyWorker, listener: ListenerRuntime = .unrestricted, scheme: ForwardedHeaders.Proto = .http) {
+    init(
+        worker: ProxyWorker,
+        listener: ListenerRuntime = .unrestricted,
+        scheme: ForwardedHeaders.Proto = .http,
+        stream: HTTP2StreamPeer? = nil
+    ) {
         self.worker = worker
         self.listener = listener
         self.scheme = scheme
+        self.stream = stream
         self.headParser = HTTP1RequestHeadParser(limits: worker.snapshot.settings.limits)
     }
 
@@ -118,6 +126,10 @@ final class DownstreamHandler: ChannelDuplexHandler {
 
     private func connectionBecameActive(context: ChannelHandlerContext) {
         guard self.timerPurpose == .none, self.exchange == nil, !self.isClosing else { return }
+        if let stream = self.stream {
+            self.streamBecameActive(stream)
+            return
+        }
         if let address = context.channel.remoteAddress {
             self.clientAddress = address.ipAddress ?? "-"
             self.peerIP = address.ipAddress.flatMap { IPAddress($0) }
@@ -216,6 +228,15 @@ final class DownstreamHandler: ChannelDuplexHandler {
     /// Handles buffered bytes for as long as they can be handled now: a new head when
     /// idle, body bytes when they have somewhere to go.
     func processInbound() {
+        self.processBufferedInbound()
+        if !self.isProcessingInbound {
+            // After the loop, not inside it: on an HTTP/2 stream `read()` delivers the
+            // frames it held back at once, re-entering `channelRead` (a socket never does).
+            self.resumeReadingIfPossible()
+        }
+    }
+
+    private func processBufferedInbound() {
         // An attach or a finished exchange inside the loop may call back in here; the
         // running loop re-reads all state on each turn, so the nested call can return.
         guard !self.isProcessingInbound else { return }
@@ -224,6 +245,10 @@ final class DownstreamHandler: ChannelDuplexHandler {
         while !self.isClosing {
             guard let exchange = self.exchange else {
                 guard self.inbound.readableBytes > 0 else { break }
+                if !self.hasHadRequest && self.listener.http2.cleartext && self.stream == nil && self.scheme == .http {
+                    // h2c with prior knowledge (RFC 9113 §3.3): HTTP2/DownstreamHandler+H2C.swift.
+                    guard self.detectHTTP2Preface() else { break }
+                }
                 switch self.headParser.parse(&self.inbound) {
                 case .incomplete:
                     break
@@ -257,7 +282,6 @@ final class DownstreamHandler: ChannelDuplexHandler {
             self.stopBodyRateIfBodyDone()
         }
         self.flushUpstreamIfNeeded()
-        self.resumeReadingIfPossible()
     }
 
     /// A shared zero-capacity buffer (no storage of its own per connection).

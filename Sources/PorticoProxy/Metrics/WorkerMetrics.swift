@@ -200,7 +200,7 @@ final class WorkerMetrics {
     /// A copy of everything counted so far, by name. `connections` are the worker's open
     /// client connections, from which the open-connection and in-flight gauges are read:
     /// counting them at scrape time costs the data path nothing.
-    func traffic(connections: some Sequence<DownstreamHandler>) -> TrafficMetrics {
+    func traffic(connections: some Sequence<any ClientConnection>) -> TrafficMetrics {
         var traffic = self.folded
         for (index, slot) in self.routeSlots.enumerated() {
             traffic.routes[self.routeNames[index], default: RouteTraffic()]
@@ -219,9 +219,7 @@ final class WorkerMetrics {
         for connection in connections {
             var counts = traffic.listeners[connection.listener.name, default: ListenerTraffic()]
             counts.open += 1
-            if let exchange = connection.exchange, !exchange.responseComplete {
-                counts.inFlight += 1
-            }
+            counts.inFlight += connection.requestsInFlight
             traffic.listeners[connection.listener.name] = counts
         }
         return traffic

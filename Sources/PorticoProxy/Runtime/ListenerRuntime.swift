@@ -31,6 +31,8 @@ public final class ListenerRuntime: Sendable {
     let logger: Logger
     /// `access_log` format and fields of this listener (nil: the global layout).
     let accessLog: ListenerAccessLogConfig?
+    /// `http2`: h2c prior knowledge, SETTINGS and windows (HTTP2/HTTP2ListenerSettings.swift).
+    let http2: HTTP2Config
 
     /// What every generation of this listener shares: counters and the drain flag.
     public let lineage: Lineage
@@ -97,6 +99,7 @@ public final class ListenerRuntime: Sendable {
         self.logger = logger
         self.accessLog = config.accessLog
         self.tlsPolicy = ListenerTLSPolicy(config: config)
+        self.http2 = config.http2
     }
 
     /// Whether anything must be checked when a connection arrives.

@@ -17,7 +17,7 @@ public final class ProxyWorker: @unchecked Sendable {
     /// Trace and span ids (W3C Trace Context): fast, not secret, per loop.
     var traceRandom = WorkerRandom()
     let accessLog: AccessLogBatcher?
-    private var connections: [ObjectIdentifier: DownstreamHandler] = [:]
+    private var connections: [ObjectIdentifier: any ClientConnection] = [:]
     private(set) var isQuiescing = false
     private var dateCache = HTTPDateCache()
     /// Reused buffers for writing heads: one for upstream request heads (the exchange
@@ -73,16 +73,23 @@ public final class ProxyWorker: @unchecked Sendable {
         self.dateCache.current()
     }
 
-    func register(_ connection: DownstreamHandler) {
+    func register(_ connection: any ClientConnection) {
         self.connections[ObjectIdentifier(connection)] = connection
         self.metrics.connectionAccepted(on: connection.listener)
     }
 
-    func unregister(_ connection: DownstreamHandler) {
+    func unregister(_ connection: any ClientConnection) {
         self.connections.removeValue(forKey: ObjectIdentifier(connection))
         if self.isQuiescing && self.connections.isEmpty {
             self.finishDraining()
         }
+    }
+
+    /// An h2c connection changes hands from its HTTP/1.1 handler to its HTTP/2 handler:
+    /// the same connection, so it is not counted as accepted again.
+    func handOver(from old: any ClientConnection, to new: any ClientConnection) {
+        self.connections.removeValue(forKey: ObjectIdentifier(old))
+        self.connections[ObjectIdentifier(new)] = new
     }
 
     /// Under `security.max_connections` pressure: closes this worker's connection that
@@ -90,7 +97,7 @@ public final class ProxyWorker: @unchecked Sendable {
     /// whether there was one. Its global slot passes to the caller. A linear scan, run
     /// only when the cap is reached.
     func evictOldestIdleConnection() -> Bool {
-        var oldest: DownstreamHandler?
+        var oldest: (any ClientConnection)?
         for connection in self.connections.values where connection.isIdleForEviction {
             if let current = oldest, current.idleSince <= connection.idleSince { continue }
             oldest = connection

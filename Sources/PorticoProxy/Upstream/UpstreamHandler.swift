@@ -50,7 +50,7 @@ final class UpstreamHandler: ChannelDuplexHandler {
     typealias OutboundOut = ByteBuffer
 
     let server: HostPort
-    /// An HTTP/2 stream behind an `HTTP2StreamBridge`: never pooled (closing it ends the
+    /// An HTTP/2 stream behind an `UpstreamHTTP2StreamBridge`: never pooled (closing it ends the
     /// stream; new requests open new streams).
     let isStream: Bool
     private(set) var context: ChannelHandlerContext?

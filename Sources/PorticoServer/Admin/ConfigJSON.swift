@@ -47,6 +47,13 @@ public enum ConfigJSON {
             ("deny", cidrs(listener.access.deny)),
             ("max_connections", .optional(listener.maxConnections)),
             ("max_connections_per_ip", .optional(listener.maxConnectionsPerIP)),
+            ("http2", .object([
+                ("cleartext", .bool(listener.http2.cleartext)),
+                ("max_concurrent_streams", .int(listener.http2.maxConcurrentStreams)),
+                ("max_header_list_size", .int(listener.http2.maxHeaderListSize)),
+                ("initial_window_size", .int(listener.http2.initialWindowSize)),
+                ("max_frame_size", .int(listener.http2.maxFrameSize)),
+            ])),
             ("access_log", listener.accessLog.map { log in
                 .object([
                     ("format", log.format.map { .string($0.rawValue) } ?? .null),

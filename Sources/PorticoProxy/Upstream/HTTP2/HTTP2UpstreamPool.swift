@@ -6,7 +6,7 @@ import PorticoCore
 /// A worker's HTTP/2 connections to the servers of `protocol: h2` groups: a few
 /// connections per server, each carrying many concurrent streams (RFC 9113 §5).
 ///
-/// Each request attempt gets a new stream whose pipeline is an `HTTP2StreamBridge` and
+/// Each request attempt gets a new stream whose pipeline is an `UpstreamHTTP2StreamBridge` and
 /// an ordinary `UpstreamHandler`, so the `DownstreamHandler` drives it exactly like a
 /// pooled HTTP/1.1 connection. A stream is never reused: when the exchange releases it,
 /// it is closed (which ends or resets the stream). A new connection is opened when
@@ -74,7 +74,7 @@ final class HTTP2UpstreamPool {
         multiplexer.createStreamChannel(promise: promise) { channel in
             channel.eventLoop.makeCompletedFuture {
                 let sync = channel.pipeline.syncOperations
-                try sync.addHandler(HTTP2StreamBridge(scheme: scheme))
+                try sync.addHandler(UpstreamHTTP2StreamBridge(scheme: scheme))
                 try sync.addHandler(boundHandler.value)
             }
         }

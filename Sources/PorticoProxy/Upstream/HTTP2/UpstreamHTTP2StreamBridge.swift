@@ -12,7 +12,7 @@ import PorticoCore
 /// A stream the server refuses (RST_STREAM or GOAWAY with `REFUSED_STREAM`, RFC 9113
 /// §8.7: the request was not processed) before any response is reported as a connect
 /// failure, which the forwarder may retry on another server for any method.
-final class HTTP2StreamBridge: ChannelDuplexHandler {
+final class UpstreamHTTP2StreamBridge: ChannelDuplexHandler {
     typealias InboundIn = HTTP2Frame.FramePayload
     typealias InboundOut = ByteBuffer
     typealias OutboundIn = ByteBuffer
