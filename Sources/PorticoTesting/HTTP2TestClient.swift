@@ -43,6 +43,7 @@ public final class HTTP2TestClient: Sendable {
         serverHostname: String? = nil,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> HTTP2TestClient {
+        let parts = NIOLockedValueBox<(NIOHTTP2Handler.StreamMultiplexer, NIOLoopBound<HTTP2ConnectionEventRecorder>)?>(nil)
         let channel = try await ClientBootstrap(group: group)
             .connectTimeout(.seconds(10))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -65,17 +66,19 @@ public final class HTTP2TestClient: Sendable {
                         stream.eventLoop.makeSucceededVoidFuture()
                     }
                     try sync.addHandler(http2)
-                    try sync.addHandler(HTTP2ConnectionEventRecorder())
+                    let recorder = HTTP2ConnectionEventRecorder()
+                    try sync.addHandler(recorder)
+                    // Taken here, not looked up after connecting: a server that closes
+                    // at once (a refused client) would have emptied the pipeline by then.
+                    let multiplexer = try http2.syncMultiplexer()
+                    parts.withLockedValue { $0 = (multiplexer, NIOLoopBound(recorder, eventLoop: channel.eventLoop)) }
                 }
             }
             .connect(host: host, port: port)
             .get()
-        let (multiplexer, recorder) = try await channel.eventLoop.submit {
-            let sync = channel.pipeline.syncOperations
-            let multiplexer = try sync.handler(type: NIOHTTP2Handler.self).syncMultiplexer()
-            let recorder = try sync.handler(type: HTTP2ConnectionEventRecorder.self)
-            return (multiplexer, NIOLoopBound(recorder, eventLoop: channel.eventLoop))
-        }.get()
+        guard let (multiplexer, recorder) = parts.withLockedValue({ $0 }) else {
+            throw ChannelError.ioOnClosedChannel
+        }
         return HTTP2TestClient(channel: channel, multiplexer: multiplexer, connectionEvents: recorder)
     }
 

@@ -37,19 +37,22 @@ public final class RawHTTPClient: Sendable {
         maxRetainedBodyBytes: Int = 64 << 20
     ) async throws -> RawHTTPClient {
         let closed = NIOLockedValueBox(false)
+        let added = NIOLockedValueBox<NIOLoopBound<RawHTTPClientHandler>?>(nil)
         let channel = try await ClientBootstrap(group: group)
             .connectTimeout(TimeAmount(connectTimeout))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(RawHTTPClientHandler(closedFlag: closed))
+                    // Kept here, not looked up after connecting: a server that closes at
+                    // once (a timeout test on a loaded machine) empties the pipeline first.
+                    let handler = RawHTTPClientHandler(closedFlag: closed)
+                    try channel.pipeline.syncOperations.addHandler(handler)
+                    added.withLockedValue { $0 = NIOLoopBound(handler, eventLoop: channel.eventLoop) }
                 }
             }
             .connect(host: host, port: port)
             .get()
-        let handler = try await channel.eventLoop.submit {
-            NIOLoopBound(try channel.pipeline.syncOperations.handler(type: RawHTTPClientHandler.self), eventLoop: channel.eventLoop)
-        }.get()
+        guard let handler = added.withLockedValue({ $0 }) else { throw ChannelError.ioOnClosedChannel }
         return RawHTTPClient(channel: channel, handler: handler, closed: closed, maxRetainedBodyBytes: maxRetainedBodyBytes)
     }
 

@@ -77,14 +77,22 @@ public final class TLSTestClient: Sendable {
         let serverName = options.serverName
         let group = MultiThreadedEventLoopGroup.singleton
         let handshakePromise = group.any().makePromise(of: String?.self)
+        let added = NIOLockedValueBox<(NIOLoopBound<NIOSSLClientHandler>, NIOLoopBound<RawHTTPClientHandler>)?>(nil)
         let channel = try await ClientBootstrap(group: group)
             .connectTimeout(TimeAmount(timeout))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
-                    try sync.addHandler(NIOSSLClientHandler(context: context, serverHostname: serverName))
+                    let ssl = try NIOSSLClientHandler(context: context, serverHostname: serverName)
+                    let raw = RawHTTPClientHandler(closedFlag: closed)
+                    try sync.addHandler(ssl)
                     try sync.addHandler(HandshakeWaiter(promise: handshakePromise))
-                    try sync.addHandler(RawHTTPClientHandler(closedFlag: closed))
+                    try sync.addHandler(raw)
+                    // Kept here, not looked up later: a server that closes right after the
+                    // handshake would have emptied the pipeline by then.
+                    added.withLockedValue {
+                        $0 = (NIOLoopBound(ssl, eventLoop: channel.eventLoop), NIOLoopBound(raw, eventLoop: channel.eventLoop))
+                    }
                 }
             }
             .connect(host: host, port: port)
@@ -102,14 +110,9 @@ public final class TLSTestClient: Sendable {
             try? await channel.close()
             throw error
         }
-        let (handler, der, version) = try await channel.eventLoop.submit {
-            let sync = channel.pipeline.syncOperations
-            let ssl = try sync.handler(type: NIOSSLClientHandler.self)
-            return (
-                NIOLoopBound(try sync.handler(type: RawHTTPClientHandler.self), eventLoop: channel.eventLoop),
-                try ssl.peerCertificate?.toDERBytes(),
-                ssl.tlsVersion
-            )
+        guard let (sslBox, handler) = added.withLockedValue({ $0 }) else { throw ChannelError.ioOnClosedChannel }
+        let (der, version) = try await channel.eventLoop.submit {
+            (try sslBox.value.peerCertificate?.toDERBytes(), sslBox.value.tlsVersion)
         }.get()
         let certificate = try der.map { try Certificate(derEncoded: $0) }
         return TLSTestClient(

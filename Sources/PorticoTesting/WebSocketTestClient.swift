@@ -77,20 +77,21 @@ public final class WebSocketTestClient: Sendable {
         timeout: Duration = .seconds(10)
     ) async throws -> WebSocketTestClient {
         let isWebSocket = protocolName == "websocket"
+        let added = NIOLockedValueBox<(NIOLoopBound<UpgradeClientInbox>, NIOLockedValueBox<Bool>)?>(nil)
         let channel = try await ClientBootstrap(group: group)
             .connectTimeout(TimeAmount(timeout))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(UpgradeClientHandler(isWebSocket: isWebSocket, eventLoop: channel.eventLoop))
+                    let handler = UpgradeClientHandler(isWebSocket: isWebSocket, eventLoop: channel.eventLoop)
+                    try channel.pipeline.syncOperations.addHandler(handler)
+                    // Kept here, not looked up after connecting (the pipeline may be empty by then).
+                    added.withLockedValue { $0 = (NIOLoopBound(handler.inbox, eventLoop: channel.eventLoop), handler.inbox.sentClose) }
                 }
             }
             .connect(host: host, port: port)
             .get()
-        let (inbox, sentClose) = try await channel.eventLoop.submit {
-            let handler = try channel.pipeline.syncOperations.handler(type: UpgradeClientHandler.self)
-            return (NIOLoopBound(handler.inbox, eventLoop: channel.eventLoop), handler.inbox.sentClose)
-        }.get()
+        guard let (inbox, sentClose) = added.withLockedValue({ $0 }) else { throw ChannelError.ioOnClosedChannel }
 
         let key = Data((0..<16).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
         var request = "GET \(path) HTTP/1.1\r\nHost: \(hostHeader)\r\nConnection: Upgrade\r\nUpgrade: \(protocolName)\r\n"
