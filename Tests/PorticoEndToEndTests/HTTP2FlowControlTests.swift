@@ -11,26 +11,13 @@ import Testing
 /// exchanges) without disturbing others, and shutdown drains with GOAWAY.
 @Suite(.serialized, .timeLimit(.minutes(2)))
 struct HTTP2FlowControlTests {
-    static let logger: Logger = {
-        var logger = Logger(label: "portico-h2-test")
-        logger.logLevel = .warning
-        return logger
-    }()
-
-    static func start(origins: [TestOrigin], configure: (inout PorticoConfig) -> Void = { _ in }) async throws -> ProxyFixture {
-        try await ProxyFixture.start(origins: origins) { config in
-            config.listeners[0].http2.cleartext = true
-            configure(&config)
-        }
-    }
-
     static let eightMiB = 8 << 20
 
     @Test func largeUploadAndDownloadStream() async throws {
         let origin = try await TestOrigin.start { request in
             request.method == "POST" ? .ok : .streamBytes(count: Self.eightMiB, chunkSize: 64 << 10, chunked: request.uri == "/chunked")
         }
-        let proxy = try await Self.start(origins: [origin])
+        let proxy = try await HTTP2DownstreamTests.start(origins: [origin])
         let client = try await HTTP2TestClient.connect(port: proxy.port)
 
         let upload = try await client.openStream(method: "POST", path: "/upload")
@@ -61,7 +48,7 @@ struct HTTP2FlowControlTests {
         let origin = try await TestOrigin.start { request in
             request.uri == "/big" ? .streamBytes(count: size, chunkSize: 64 << 10, chunked: false) : .ok
         }
-        let proxy = try await Self.start(origins: [origin])
+        let proxy = try await HTTP2DownstreamTests.start(origins: [origin])
         let client = try await HTTP2TestClient.connect(port: proxy.port)
         let before = residentBytes()
         let slow = try await client.openStream(path: "/big", endStream: true, autoRead: false, maxRetainedBodyBytes: 0)
@@ -99,7 +86,7 @@ struct HTTP2FlowControlTests {
             access_log: off
             timeouts: { upstream_idle: 60s }
             """
-        let server = try ProxyServer(config: try ConfigLoader.parse(yaml: yaml, file: "h2.yaml"), logger: Self.logger)
+        let server = try ProxyServer(config: try ConfigLoader.parse(yaml: yaml, file: "h2.yaml"), logger: HTTP2DownstreamTests.logger)
         try await server.start()
         let client = try await HTTP2TestClient.connect(port: server.listeningPorts[0])
         let stuck = try await client.openStream(method: "POST", path: "/stalled")
@@ -122,7 +109,7 @@ struct HTTP2FlowControlTests {
     @Test func rapidResetFloodClosesOnlyThatConnection() async throws {
         let slow = try await TestOrigin.start { _ in .delayHead(.seconds(30), then: .ok) }
         let fast = try await TestOrigin.start { _ in .ok }
-        let proxy = try await Self.start(origins: [fast]) { config in
+        let proxy = try await HTTP2DownstreamTests.start(origins: [fast]) { config in
             config.upstreams.append(
                 UpstreamGroupConfig(name: "slow", servers: [UpstreamServerConfig(address: HostPort(host: "127.0.0.1", port: slow.port))])
             )
@@ -167,7 +154,7 @@ struct HTTP2FlowControlTests {
 
     @Test func shutdownSendsGoAwayAndLetsStreamsFinish() async throws {
         let origin = try await TestOrigin.start { _ in .delayHead(.milliseconds(800), then: .text("finished")) }
-        let proxy = try await Self.start(origins: [origin])
+        let proxy = try await HTTP2DownstreamTests.start(origins: [origin])
         let client = try await HTTP2TestClient.connect(port: proxy.port)
         let stream = try await client.openStream(path: "/slow", endStream: true)
         #expect(await eventually { origin.requestCount == 1 })
@@ -184,7 +171,7 @@ struct HTTP2FlowControlTests {
 
     @Test func idleConnectionIsDrainedOnQuiesce() async throws {
         let origin = try await TestOrigin.start { _ in .ok }
-        let proxy = try await Self.start(origins: [origin])
+        let proxy = try await HTTP2DownstreamTests.start(origins: [origin])
         let client = try await HTTP2TestClient.connect(port: proxy.port)
         #expect(try await client.request(path: "/").status == 200)
         let shutdown = Task { await proxy.server.shutdown(grace: .seconds(20)) }

@@ -104,7 +104,7 @@ struct HTTP2OverTLSTests {
         )
         var expected = 0
         for index in 1...3 {
-            let message = Self.grpcMessage("ping-\(index)")
+            let message = UpstreamHTTP2Tests.grpcMessage("ping-\(index)")
             expected += message.count
             try await stream.send(message)
             // The echo of this message arrives before the next one is sent: both ways stream.
@@ -122,11 +122,5 @@ struct HTTP2OverTLSTests {
         await client.close()
         await proxy.stop()
         try await origin.stop()
-    }
-
-    static func grpcMessage(_ text: String) -> [UInt8] {
-        let payload = Array(text.utf8)
-        let length = UInt32(payload.count)
-        return [0, UInt8(length >> 24), UInt8((length >> 16) & 0xFF), UInt8((length >> 8) & 0xFF), UInt8(length & 0xFF)] + payload
     }
 }
