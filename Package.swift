@@ -35,6 +35,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-http2.git", from: "1.46.0"),
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
+        // gzip for response compression (zlib).
+        .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
     ],
     targets: [
         // Pure logic: configuration model, YAML loading and diagnostics, routing,
@@ -50,12 +52,41 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // RFC 9111 shared cache: policy (storability, freshness, validation, Vary),
+        // keys, bounded memory and disk stores, request collapsing. No sockets.
+        .target(
+            name: "PorticoCache",
+            dependencies: [
+                "PorticoCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Response compression: Accept-Encoding negotiation and streaming gzip,
+        // brotli and zstd encoders.
+        .target(
+            name: "PorticoCompression",
+            dependencies: [
+                "PorticoCore",
+                "CBrotli",
+                "CZstd",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // System libraries (Debian libbrotli-dev, libzstd-dev).
+        .systemLibrary(name: "CBrotli", pkgConfig: "libbrotlienc", providers: [.apt(["libbrotli-dev"])]),
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         // The data path: downstream/upstream channel handlers, connection pools, forwarding.
         .target(
             name: "PorticoProxy",
             dependencies: [
                 "PorticoAuth",
                 "PorticoCore",
+                "PorticoCache",
+                "PorticoCompression",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -149,6 +180,25 @@ let package = Package(
                 "PorticoTesting",
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PorticoCacheTests",
+            dependencies: [
+                "PorticoCache",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PorticoCompressionTests",
+            dependencies: [
+                "PorticoCompression",
+                "CBrotli",
+                "CZstd",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "CompressNIO", package: "compress-nio"),
             ],
             swiftSettings: swiftSettings
         ),

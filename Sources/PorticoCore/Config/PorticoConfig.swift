@@ -25,6 +25,11 @@ public struct PorticoConfig: Sendable, Equatable {
     public var security: SecurityConfig
     /// The admin listener (metrics, admin API, status page); `nil` = none.
     public var admin: AdminConfig?
+    /// `cache:` — the response store shared by every route with `cache:` (docs/caching.md).
+    public var cache = CacheStorageConfig()
+    /// `compression:` at the top level: the default for upstream routes (`nil` = off);
+    /// the resolved value is copied into each `RouteConfig.compression`.
+    public var compression: CompressionConfig? = nil
 
     public init(
         listeners: [ListenerConfig] = [],
@@ -139,6 +144,10 @@ public struct RouteConfig: Sendable, Equatable {
     /// `redirect_https:` — requests arriving over cleartext are redirected to https
     /// (after routing, so other routes of the listener still serve plain HTTP).
     public var redirectHTTPS: HTTPSRedirect? = nil
+    /// `cache:` — RFC 9111 shared caching of this route's responses; `nil` = off.
+    public var cache: RouteCacheConfig? = nil
+    /// `compression:` — the route's own, or the inherited top-level one; `nil` = off.
+    public var compression: CompressionConfig? = nil
 
     public init(
         name: String,
