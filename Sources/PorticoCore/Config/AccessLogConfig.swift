@@ -95,6 +95,10 @@ public enum AccessLogField: String, Sendable, Equatable, CaseIterable {
     /// Request body bytes forwarded upstream (for an Upgrade tunnel: bytes from the
     /// client through the tunnel). Not in the built-in layouts.
     case bytesReceived = "bytes_received"
+    /// What the cache did (`hit`, `miss`, `stale`, `revalidated`, `expired`, `bypass`,
+    /// `uncacheable`; the words of `Cache-Status`), `-` on routes without `cache:`.
+    /// Not in the built-in layouts.
+    case cacheStatus = "cache_status"
     /// Seconds from the request head to the end of the response.
     case duration
     /// `host:port` of the server of the last upstream attempt.

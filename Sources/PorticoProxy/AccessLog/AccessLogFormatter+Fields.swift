@@ -51,6 +51,7 @@ extension AccessLogFormatter {
         case .status: buffer.writeString(String(r.status))
         case .bytesSent: buffer.writeString(String(r.bytesSent))
         case .bytesReceived: buffer.writeString(String(r.bytesReceived))
+        case .cacheStatus: Self.writeOptional(r.cacheStatus, json: json, quoted: true, to: &buffer)
         case .duration: Self.writeSeconds(r.duration, to: &buffer)
         case .upstreamAddr: Self.writeOptional(r.upstreamAddress, json: json, quoted: false, to: &buffer)
         case .upstreamDuration:

@@ -33,4 +33,6 @@ struct AccessLogRecord {
     /// Request body bytes forwarded upstream; for an Upgrade tunnel, the bytes the
     /// client sent through it.
     var bytesReceived: Int = 0
+    /// The cache's outcome on routes with `cache:` (`CacheOutcome` raw value), else nil.
+    var cacheStatus: String? = nil
 }

@@ -118,6 +118,9 @@ extension DownstreamHandler {
                 // HTTP/1.0 without Host: HTTP/1.1 upstreams require one (RFC 9112 §3.2).
                 exchange.hostSource = .server
             }
+            if route.cache != nil {
+                self.prepareCache(exchange, route: route, originForm: originForm)
+            }
         }
         if let routeGuard = route.routeGuard, routeGuard.isActive {
             // Filtering, access lists, limits, body size; authentication may finish later.
@@ -144,6 +147,9 @@ extension DownstreamHandler {
             exchange.groupIndex = groupIndex
             self.addClientCertificateField(exchange)
             self.prepareBalancing(exchange, group: group)
+            if let state = exchange.cache, self.cacheHandlesRequest(exchange, state) {
+                return  // answered from storage, or waiting for a collapsed fetch
+            }
             self.forwardToUpstream(exchange)
         }
     }

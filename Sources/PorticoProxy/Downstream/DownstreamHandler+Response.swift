@@ -75,6 +75,7 @@ extension DownstreamHandler {
         exchange.responseComplete = true
         self.logAccess(exchange)
         self.worker.metrics.record(exchange)
+        if let state = exchange.cache { state.cache.count(state.outcome) }
         guard let context = self.context else { return }
         if exchange.closeAfterResponse {
             self.isClosing = true
@@ -104,6 +105,7 @@ extension DownstreamHandler {
             self.endAttempt(exchange)
             self.leaveQueue(exchange)
             self.releaseGuards(exchange)
+            self.releaseCacheState(exchange)
         }
         self.exchange?.releaseBuffers()
         self.spareExchange = self.exchange
@@ -156,7 +158,8 @@ extension DownstreamHandler {
             userAgent: field("user-agent"),
             referer: field("referer"),
             listener: self.listener.name,
-            bytesReceived: exchange.bodyBytesForwarded
+            bytesReceived: exchange.bodyBytesForwarded,
+            cacheStatus: exchange.cache?.outcome.rawValue
         )
         log.log(record, layout: self.accessLogLayout)
     }

@@ -205,6 +205,9 @@ extension DownstreamHandler {
     /// Answers with a Portico error page; the rest of the request body (if any) is read
     /// and dropped, or the connection closes (`respondLocally` decides by how much is left).
     func failExchange(_ exchange: Exchange, status: HTTPResponseStatus, detail: String?) {
+        if exchange.cache != nil, self.cacheAnswersFailure(exchange, status: status) {
+            return  // a stored response was served instead (stale-if-error)
+        }
         exchange.bodyTarget = .discard
         self.respondLocally(exchange, error: status, detail: detail)
         if !self.isClosing {

@@ -11,6 +11,11 @@ extension DownstreamHandler: UpstreamResponseReceiver {
     }
 
     func upstreamDidReceiveHead(_ head: ParsedResponseHead, framing: ResponseFraming) {
+        if let state = self.exchange?.cache, state.isBackgroundRefresh, head.status >= 200, let exchange = self.exchange {
+            // stale-while-revalidate: the client has its answer; this one is for the store.
+            _ = self.cacheInterceptsHead(exchange, state, head: head, framing: framing)
+            return
+        }
         guard let exchange = self.exchange, !exchange.responseStarted, let context = self.context else { return }
         if head.status < 200 {
             // 100 Continue is answered by Portico itself; other 1xx (103 Early Hints)
@@ -41,6 +46,13 @@ extension DownstreamHandler: UpstreamResponseReceiver {
             exchange.upstreamDuration = .now() - start
         }
         exchange.upstreamKeepAlive = exchange.upstream?.responseKeepAlive ?? false
+        if let state = exchange.cache {
+            if self.cacheInterceptsHead(exchange, state, head: head, framing: framing) {
+                return  // a 304 freshened the stored entry, or a stale one was served
+            }
+            exchange.responseExtraFields += self.cacheStatusFields(state, ttl: nil)
+        }
+        let compression = self.compressionPlan(exchange, head: head, framing: framing)
 
         // How the body travels to the client (RFC 9112 §6.3, §7).
         let clientSpeaks11 = exchange.version.minor >= 1
@@ -70,6 +82,15 @@ extension DownstreamHandler: UpstreamResponseReceiver {
                 clientFraming = .untilClose
             }
         }
+        if let encoder = compression?.encoder {
+            // The length changes: chunked to HTTP/1.1 clients, until close to HTTP/1.0.
+            exchange.responseBody = .passThrough
+            clientFraming = clientSpeaks11 ? .chunked : .untilClose
+            exchange.bodyTransform = ResponseBodyTransform(
+                upstreamChunked: framing == .chunked, capture: exchange.bodyTransform?.capture, encoder: encoder,
+                chunkedOutput: clientSpeaks11, discardOutput: false
+            )
+        }
         if clientFraming == .untilClose {
             exchange.closeAfterResponse = true
         }
@@ -83,6 +104,7 @@ extension DownstreamHandler: UpstreamResponseReceiver {
             rules: self.responseRules(for: exchange),
             extraLines: self.extraResponseLines(for: exchange),
             requestID: self.responseRequestID(exchange, status: head.status),
+            dropping: compression?.dropped ?? [],
             into: &out
         )
         exchange.status = head.status
@@ -93,6 +115,14 @@ extension DownstreamHandler: UpstreamResponseReceiver {
 
     func upstreamDidReceiveBody(_ bytes: ByteBuffer) {
         guard let exchange = self.exchange, let context = self.context else { return }
+        if let transform = exchange.bodyTransform {
+            let pieces = transform.data(of: bytes)
+            if transform.discardOutput { return }
+            if transform.encoder != nil {
+                self.writeCompressed(exchange, transform, pieces: pieces)
+                return
+            }
+        }
         switch exchange.responseBody {
         case .passThrough:
             exchange.bytesSent += bytes.readableBytes
@@ -125,10 +155,15 @@ extension DownstreamHandler: UpstreamResponseReceiver {
 
     func upstreamDidReceiveEnd() {
         guard let exchange = self.exchange, let context = self.context else { return }
-        if case .encodeChunks = exchange.responseBody {
+        if let transform = exchange.bodyTransform, transform.encoder != nil, !transform.discardOutput {
+            self.finishCompressed(exchange, transform)
+        } else if case .encodeChunks = exchange.responseBody {
             context.write(self.wrapOutboundOut(ByteBuffer(staticString: "0\r\n\r\n")), promise: nil)
         }
         exchange.upstreamKeepAlive = exchange.upstream?.responseKeepAlive ?? false
+        if let state = exchange.cache, self.cacheResponseEnded(exchange, state) {
+            return  // served from the freshened entry, or a background refresh ended
+        }
         self.endAttempt(exchange)
         if exchange.requestComplete {
             // Return the connection before finishing, so a pipelined next request can
@@ -163,11 +198,22 @@ extension DownstreamHandler: UpstreamResponseReceiver {
     }
 
     func upstreamDidCompleteRead() {
+        if let exchange = self.exchange, let transform = exchange.bodyTransform, transform.encoder != nil,
+            !transform.discardOutput, !exchange.responseComplete
+        {
+            self.flushCompressed(exchange, transform)
+        }
         self.context?.flush()
     }
 
     func upstreamDidFail(_ failure: UpstreamFailure) {
         guard let exchange = self.exchange, let upstream = exchange.upstream else { return }
+        if let state = exchange.cache, state.isBackgroundRefresh, exchange.responseComplete {
+            exchange.upstream = nil
+            upstream.close()
+            self.finishBackgroundRefresh(exchange)
+            return
+        }
         exchange.upstream = nil
         upstream.close()
         if exchange.responseStarted || exchange.responseComplete {

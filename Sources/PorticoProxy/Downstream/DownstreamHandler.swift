@@ -175,6 +175,7 @@ final class DownstreamHandler: ChannelDuplexHandler {
             self.endAttempt(exchange)
             self.leaveQueue(exchange)
             self.releaseGuards(exchange)
+            self.releaseCacheState(exchange)
             if let upstream = exchange.upstream {
                 exchange.upstream = nil
                 upstream.detach()

@@ -147,6 +147,13 @@ final class Exchange {
     /// keep-alive, unread request body, shutdown, or a framing we cannot continue after).
     var closeAfterResponse = false
 
+    // Caching and compression (nil on routes without them: no cost there)
+    /// The request's cache state on a route with `cache:` (`DownstreamHandler+Cache.swift`).
+    var cache: CacheExchange?
+    /// Decoding, storing and compressing of the forwarded response body, when any of
+    /// them applies (`ResponseBodyTransform`).
+    var bodyTransform: ResponseBodyTransform?
+
     init(head: ParsedRequestHead, startTime: NIODeadline, wallClockSeconds: Int) {
         self.head = head
         self.method = head.method
@@ -221,6 +228,8 @@ final class Exchange {
         self.status = 0
         self.bytesSent = 0
         self.closeAfterResponse = false
+        self.cache = nil
+        self.bodyTransform = nil
         self.setRequestBody(from: head)
     }
 
@@ -241,6 +250,8 @@ final class Exchange {
         self.requestID = .generated(RequestID(rawValue: 0))
         self.host = ""
         self.upstreamAddress = nil
+        self.cache = nil
+        self.bodyTransform = nil
     }
 
     private func setRequestBody(from head: ParsedRequestHead) {

@@ -16,6 +16,9 @@ public final class RuntimeSnapshot: Sendable {
     let groups: [UpstreamGroupRuntime]
     let settings: ProxySettings
     let security: SecurityRuntime
+    /// The shared response cache, when a route caches (kept across reloads while the
+    /// top-level `cache:` settings do not change).
+    public let cache: ResponseCache?
 
     /// - Parameters:
     ///   - previous: the generation this one replaces; servers still at the same address
@@ -33,6 +36,7 @@ public final class RuntimeSnapshot: Sendable {
         self.config = config
         self.settings = ProxySettings(config: config)
         self.security = SecurityRuntime(config: config.security)
+        self.cache = try ResponseCache.forGeneration(config, previous: previous?.cache)
         var authenticators: [RouteAuthenticator?] = []
         for route in config.routes {
             authenticators.append(try route.auth.map { try RouteAuthenticator(route: route.name, auth: $0) })
@@ -128,6 +132,10 @@ struct CompiledRoute: Sendable {
     /// The response rules for cleartext responses when they differ (the route's
     /// `security_headers` HSTS is left out: RFC 6797 §7.2), else nil.
     let cleartextResponse: (headers: HeaderRules, rules: CompiledHeaderRules)?
+    /// `cache:` (upstream routes only), or nil.
+    let cache: RouteCacheConfig?
+    /// `compression:` (the route's own or the inherited top-level one), or nil.
+    let compression: CompressionConfig?
 
     init(
         config: RouteConfig,
@@ -159,6 +167,8 @@ struct CompiledRoute: Sendable {
         self.requestRules = CompiledHeaderRules(config.requestHeaders)
         self.responseRules = CompiledHeaderRules(responseHeaders)
         self.redirectHTTPS = config.redirectHTTPS
+        self.cache = config.cache
+        self.compression = config.compression
         let cleartextHeaders = SecurityRuntime.responseRules(route: config, security: security, secure: false)
         self.cleartextResponse = cleartextHeaders == responseHeaders ? nil : (cleartextHeaders, CompiledHeaderRules(cleartextHeaders))
         let routeGuard = RouteGuard(route: config, limits: limits, authenticator: authenticator)

@@ -160,6 +160,8 @@ enum WireHeadWriter {
     /// Writes the response head for the client: always HTTP/1.1 with the origin's status
     /// and reason, hop-by-hop fields dropped, `Via` appended, route rules applied, and
     /// `X-Request-ID` set to `requestID` (replacing the origin's) when given.
+    /// `extraDropped` names (lower-case) fields left out besides (compression replaces
+    /// `Content-Length`, `ETag` and `Vary`).
     static func writeResponse(
         _ head: ParsedResponseHead,
         framing: ClientFraming,
@@ -168,10 +170,12 @@ enum WireHeadWriter {
         extraLines: [String] = [],
         requestID: RequestIdentifier? = nil,
         upgrade: Bool = false,
+        dropping extraDropped: [[UInt8]] = [],
         into out: inout ByteBuffer
     ) {
         let replaceRequestID = requestID != nil
-        let nominated = head.connection.hasOtherTokens ? FieldName.nominated(by: head) : []
+        var nominated = head.connection.hasOtherTokens ? FieldName.nominated(by: head) : []
+        if !extraDropped.isEmpty { nominated += extraDropped }
         head.bytes.withUnsafeReadableBytes { all in
             let bytes = all.bindMemory(to: UInt8.self)
             out.writeStaticString("HTTP/1.1 ")
