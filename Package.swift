@@ -103,6 +103,7 @@ let package = Package(
             dependencies: [
                 "PorticoProxy",
                 "PorticoCore",
+                "PorticoCache",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -217,8 +218,13 @@ let package = Package(
             dependencies: [
                 "PorticoTesting",
                 "PorticoServer",
+                "PorticoCache",
                 // HMAC for signing test JWTs (RouteSecurityTests).
                 .product(name: "Crypto", package: "swift-crypto"),
+                // Decoding compressed responses (CompressionEndToEndTests).
+                "CBrotli",
+                "CZstd",
+                .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

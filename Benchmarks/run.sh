@@ -26,11 +26,15 @@ Environment (all optional):
   WRK_THREADS   wrk threads                                   (default 1, see README)
   H2_STREAMS    h2load -m: concurrent streams per connection   (default 10)
   SCENARIOS     space/comma separated subset of: small large newconn post tls tlsnew h2
+                cache1k cache100k gzip100k
                 small/large: GET 1 KiB / 100 KiB, keep-alive; newconn: a new TCP
                 connection per request; post: 1 MiB uploads; tls: GET 1 KiB over
                 HTTPS, keep-alive; tlsnew: a new TLS connection (full handshake)
                 per request; h2: GET 1 KiB over HTTP/2 (TLS, ALPN h2) with h2load,
-                CONNECTIONS connections x H2_STREAMS concurrent streams
+                CONNECTIONS connections x H2_STREAMS concurrent streams;
+                cache1k/cache100k: cached hits (nginx proxy_cache, Portico
+                cache: true); gzip100k: 100 KiB of text compressed with gzip
+                level 6 on the fly (nginx gzip on)
                                                               (default: small large newconn post)
   PROXIES       subset of: nginx portico nginx-aa             (default "nginx portico")
                 nginx-aa is a second, identical nginx proxy, for A/A noise checks.
@@ -127,7 +131,7 @@ fi
 [[ "$WRK_THREADS" =~ ^[1-9][0-9]*$ ]] || die "WRK_THREADS must be a positive integer"
 (( CONNECTIONS >= WRK_THREADS )) || die "CONNECTIONS must be >= WRK_THREADS"
 for s in $SCENARIOS; do
-    case "$s" in small|large|newconn|post|tls|tlsnew|h2) ;; *) die "unknown scenario '$s' (small large newconn post tls tlsnew h2)";; esac
+    case "$s" in small|large|newconn|post|tls|tlsnew|h2|cache1k|cache100k|gzip100k) ;; *) die "unknown scenario '$s' (small large newconn post tls tlsnew h2 cache1k cache100k gzip100k)";; esac
 done
 for p in $PROXIES; do
     case "$p" in nginx|portico|nginx-aa) ;; *) die "unknown proxy '$p' (nginx portico nginx-aa)";; esac
@@ -274,11 +278,14 @@ boost() {
 # ---------------------------------------------------------------- generate files
 generate() {
     mkdir -p "$WORK"/{www,logs,results,lua,conf} "$WORK"/tmp/{origin,nginx,nginx-aa}
-    # Payloads: deterministic, non-compressible-ish bytes are not needed (no gzip anywhere).
+    # Payloads: deterministic bytes (the .bin files are never compressed: wrk sends no Accept-Encoding).
     [[ -s "$WORK/www/1k.bin"   ]] || head -c 1024   /dev/zero | tr '\0' 'a' > "$WORK/www/1k.bin"
     [[ -s "$WORK/www/100k.bin" ]] || head -c 102400 /dev/zero | tr '\0' 'b' > "$WORK/www/100k.bin"
     [[ -s "$WORK/www/1m.bin"   ]] || head -c 1048576 /dev/zero | tr '\0' 'c' > "$WORK/www/1m.bin"
     printf 'ok\n' > "$WORK/www/ok.txt"
+    # Compressible text (HTML-like lines) for the gzip scenario.
+    [[ -s "$WORK/www/100k.txt" ]] || seq 1 4000 | awk '{ printf "<li class=\"item\">Item %d of the Portico benchmark list, with some repeated words</li>\n", $1 }' \
+        | head -c 102400 > "$WORK/www/100k.txt"
     printf 'x' > "$WORK/www/upload"      # must exist for the POST sink (see origin.conf)
     # One ECDSA P-256 certificate for every proxy's TLS listener (same key type and chain
     # length for all, so handshake costs compare like with like).
@@ -327,6 +334,9 @@ http {
         listen 127.0.0.1:$ORIGIN_PORT backlog=4096;   # no reuseport: a second instance must fail to bind, not share the port
         root $WORK/www;
         location / { }
+        # Cacheable copies of the payloads (cache1k, cache100k): Cache-Control: max-age=3600.
+        location /cached/ { alias $WORK/www/; expires 1h; }
+        location /text/ { alias $WORK/www/; default_type text/plain; }
         location = /upload {
             client_max_body_size 2m;
             client_body_buffer_size 2m;
@@ -384,12 +394,33 @@ http {
         keepalive 64;
         keepalive_requests 1000000;
     }
+    # cache1k/cache100k: nginx's shared cache (files under the page cache, as deployed).
+    proxy_cache_path $WORK/tmp/$name/cache levels=1:2 keys_zone=bench:10m max_size=256m inactive=1h use_temp_path=off;
     server {
         listen 127.0.0.1:${PORT[$name]} backlog=4096;   # no reuseport: a second instance must fail to bind, not share the port
         location / {
             proxy_pass http://origin;
             proxy_http_version 1.1;
             proxy_set_header Connection "";
+        }
+        location /cached/ {
+            proxy_pass http://origin;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_cache bench;
+            proxy_cache_lock on;
+        }
+        # gzip100k: the same level as Portico's gzip default (6).
+        location /text/ {
+            proxy_pass http://origin;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            gzip on;
+            gzip_types text/plain;
+            gzip_comp_level 6;
+            gzip_min_length 1024;
+            gzip_proxied any;
+            gzip_vary on;
         }
     }$tls_server
 }
@@ -414,6 +445,12 @@ upstreams:
   - name: origin
     servers: ["127.0.0.1:$ORIGIN_PORT"]
 routes:
+  - match: { path_prefix: /cached }
+    upstream: origin
+    cache: true
+  - match: { path_prefix: /text }
+    upstream: origin
+    compression: { algorithms: [gzip] }
   - upstream: origin
 EOF
 
@@ -487,6 +524,14 @@ verify_endpoint() { # name port
             --data-binary "@$WORK/www/1m.bin" "http://127.0.0.1:$port/upload") \
         || die "$name: POST 1 MiB to /upload failed"
     [[ "$out" == $'ok\n 200' ]] || die "$name: POST 1 MiB to /upload gave '$out', want 'ok' and 200"
+    if [[ "$name" != origin ]]; then
+        out=$(curl -sS -o /dev/null -w '%{http_code} %{size_download}' "http://127.0.0.1:$port/cached/100k.bin") \
+            || die "$name: GET /cached/100k.bin failed"
+        [[ "$out" == "200 102400" ]] || die "$name: GET /cached/100k.bin gave '$out', want '200 102400'"
+        out=$(curl -sS -D - -o /dev/null -H 'Accept-Encoding: gzip' "http://127.0.0.1:$port/text/100k.txt" | tr -d '\r') \
+            || die "$name: GET /text/100k.txt failed"
+        grep -qi '^content-encoding: gzip' <<< "$out" || die "$name: GET /text/100k.txt with Accept-Encoding: gzip was not compressed"
+    fi
     (( NEEDS_TLS )) && [[ "$name" != origin ]] || return 0   # the origin speaks plain HTTP only
     local tls_port=$(( port + TLS_OFFSET ))
     out=$(curl -sS --cacert "$WORK/tls/cert.pem" -o /dev/null -w '%{http_code} %{size_download}' \
@@ -506,6 +551,9 @@ wrk_args() { # scenario port -> args (one per line)
         newconn) printf '%s\n' -H "Connection: close" "http://127.0.0.1:$port/1k.bin" ;;
         post)    printf '%s\n' -s "$WORK/lua/post.lua" "http://127.0.0.1:$port/upload" ;;
         tls)     printf '%s\n' "https://127.0.0.1:$(( port + TLS_OFFSET ))/1k.bin" ;;
+        cache1k)   printf '%s\n' "http://127.0.0.1:$port/cached/1k.bin" ;;
+        cache100k) printf '%s\n' "http://127.0.0.1:$port/cached/100k.bin" ;;
+        gzip100k)  printf '%s\n' -H "Accept-Encoding: gzip" "http://127.0.0.1:$port/text/100k.txt" ;;
         # wrk never resumes TLS sessions, so each request here pays a full handshake.
         tlsnew)  printf '%s\n' -H "Connection: close" "https://127.0.0.1:$(( port + TLS_OFFSET ))/1k.bin" ;;
     esac

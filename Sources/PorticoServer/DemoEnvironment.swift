@@ -40,10 +40,19 @@ public final class DemoEnvironment: Sendable {
                     requestHeaders: HeaderRules(set: [.init(name: "X-Demo", value: "api-route")]),
                     responseHeaders: HeaderRules(set: [.init(name: "X-Served-By", value: "portico")])
                 ),
+                Self.cachedRoute,
                 RouteConfig(name: "default", action: .upstream("demo-origins")),
             ],
             accessLog: AccessLogConfig(destination: .stdout, format: .text)
         )
+    }
+
+    /// `/cached/...`: the shared cache and compression (docs/caching.md, compression.md).
+    static var cachedRoute: RouteConfig {
+        var route = RouteConfig(name: "cached", match: RouteMatch(pathPrefix: "/cached"), action: .upstream("demo-origins"))
+        route.cache = RouteCacheConfig()
+        route.compression = CompressionConfig()
+        return route
     }
 
     /// Starts the origins (on ephemeral ports) and the proxy on `listen`.

@@ -42,6 +42,8 @@ struct DemoCommand: AsyncParsableCommand {
                       curl -i \(base)/old           # 301 redirect
                       curl -i \(base)/api/echo -d 'hi'   # /api stripped, X-Demo header added
                       curl -i \(base)/slow?ms=500   # a slow origin response
+                      curl -i \(base)/cached/page  # run twice: the second is a cache hit (Age, Cache-Status)
+                      curl -s -H 'Accept-Encoding: br' \(base)/cached/page -o /dev/null -w '%{size_download} bytes (brotli)\\n'
                       curl -s \(base)/bytes?n=10000000 -o /dev/null -w '%{size_download} bytes\\n'
 
                     Access log below. Ctrl-C stops.

@@ -37,6 +37,29 @@ struct AdminRouterTests {
         ("GET", "/metricsx", .notFound),
         ("GET", "*", .notFound),
         ("POST", "/api/upstreams/a%zz/servers/x/drain", .badRequest("invalid percent-encoding in the path")),
+        ("GET", "/api/cache", .endpoint(.cacheStatus)),
+        ("HEAD", "/api/cache/", .endpoint(.cacheStatus)),
+        ("POST", "/api/cache", .methodNotAllowed(allow: ["GET", "HEAD"])),
+        ("POST", "/api/cache/purge?url=https%3A%2F%2Fexample.com%2Fa%3Fb%3Dc", .endpoint(.cachePurge(.url("https://example.com/a?b=c")))),
+        ("POST", "/api/cache/purge?url=https://example.com/a+b", .endpoint(.cachePurge(.url("https://example.com/a+b")))),
+        ("POST", "/api/cache/purge?prefix=https://example.com/static/", .endpoint(.cachePurge(.prefix("https://example.com/static/")))),
+        ("POST", "/api/cache/purge/?&prefix=http://h/&", .endpoint(.cachePurge(.prefix("http://h/")))),
+        ("GET", "/api/cache/purge?url=https://example.com/", .methodNotAllowed(allow: ["POST"])),
+        ("DELETE", "/api/cache/purge", .methodNotAllowed(allow: ["POST"])),
+        ("POST", "/api/cache/purge",
+         .badRequest("nothing to purge: give exactly one of url=<absolute URL> or prefix=<URL prefix>, percent-encoded")),
+        ("POST", "/api/cache/purge?url=https://a/&prefix=https://a/",
+         .badRequest("url and prefix are both given: give exactly one of url=<absolute URL> or prefix=<URL prefix>, percent-encoded")),
+        ("POST", "/api/cache/purge?url=https://a/&url=https://b/",
+         .badRequest("url is given more than once; give exactly one of url=<absolute URL> or prefix=<URL prefix>, percent-encoded")),
+        ("POST", "/api/cache/purge?host=a",
+         .badRequest("unknown parameter \"host\"; give exactly one of url=<absolute URL> or prefix=<URL prefix>, percent-encoded")),
+        ("POST", "/api/cache/purge?url=/static/app.js", .badRequest("url must be an absolute URL such as https://example.com/page")),
+        ("POST", "/api/cache/purge?prefix=example.com/",
+         .badRequest("prefix must start with a scheme and host, such as https://example.com/static/")),
+        ("POST", "/api/cache/purge?prefix=https://", .badRequest("prefix must start with a scheme and host, such as https://example.com/static/")),
+        ("POST", "/api/cache/purge?url=https://a/%G0", .badRequest("invalid percent-encoding in the url parameter")),
+        ("POST", "/api/cache/purges", .notFound),
     ])
     func routes(_ method: String, _ target: String, _ expected: Outcome) {
         #expect(AdminRouter.route(method: method, target: target) == expected)
@@ -46,7 +69,8 @@ struct AdminRouterTests {
         #expect(!AdminEndpoint.healthz.requiresToken)
         #expect(!AdminEndpoint.readyz.requiresToken)
         #expect(!AdminEndpoint.statusPage.requiresToken)
-        for endpoint: AdminEndpoint in [.metrics, .config, .upstreams, .reload, .reloads, .stats,
+        for endpoint: AdminEndpoint in [.metrics, .config, .upstreams, .reload, .reloads, .stats, .cacheStatus,
+                                        .cachePurge(.url("https://a/")), .cachePurge(.prefix("https://a/")),
                                         .serverAction(group: "a", server: "b", action: .drain)] {
             #expect(endpoint.requiresToken)
         }
@@ -126,6 +150,29 @@ struct AdminRouterTests {
         #expect(json.contains(#""timeouts":{"client_header":"10s""#))
         #expect(json.contains(#""access_log":{"output":"stdout","format":"text","fields":null,"buffer_limit":8388608}"#))
         #expect(json.contains(#""request_id":{"accept_incoming":true,"response_header":"always"}"#))
+    }
+
+    @Test func configJSONShowsCacheAndCompression() throws {
+        let yaml = """
+            listeners: [{ address: ":8080" }]
+            upstreams: [{ name: app, servers: ["127.0.0.1:9001"] }]
+            cache: { memory_size: 64m, max_object_size: 1m, disk: { path: /nonexistent/portico-cache, max_size: 128m } }
+            compression: { algorithms: [gzip], min_length: 0 }
+            routes:
+              - name: cached
+                upstream: app
+                cache: { key: [header:X-Tenant], collapse_timeout: 250ms }
+                compression: false
+              - name: plain
+                upstream: app
+            """
+        let json = ConfigJSON.encode(try ConfigLoader.parse(yaml: yaml, file: "test.yaml")).rendered
+        #expect(json.contains(#""cache":{"memory_size":67108864,"max_object_size":1048576,"disk":{"path":"/nonexistent/portico-cache","max_size":134217728}}"#))
+        #expect(json.contains(#""compression":{"algorithms":["gzip"],"gzip_level":6,"brotli_level":4,"zstd_level":3,"min_length":0,"types":["text/html""#))
+        #expect(json.contains(#""cache":{"key":["header:X-Tenant"],"heuristic_fraction":0.1,"heuristic_max":"86400s","default_ttl":"0s","#
+            + #""ignore_client_no_cache":false,"stale_if_upstream_down":"0s","collapse":true,"collapse_timeout":"250ms","status_header":true}"#))
+        // The `cached` route turned compression off; `plain` inherits the top level.
+        #expect(json.split(separator: #""compression":{"algorithms":["gzip"]"#, omittingEmptySubsequences: false).count == 3)
     }
 
     @Test func durationsUseTheConfigurationSyntax() {

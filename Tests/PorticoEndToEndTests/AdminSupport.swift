@@ -28,6 +28,9 @@ final class TestAdminBackend: AdminBackend {
     func upstreamStatus() -> [UpstreamServerStatus] { self.server.upstreamStatus() }
     func currentConfig() -> PorticoConfig { self.server.currentConfig() }
     func isReady() -> Bool { self.ready.isOn }
+    // The fixture's proxy has no `cache:` route: the cache endpoints answer 404.
+    func purgeCache(url: String?, prefix: String?) -> Int? { self.server.purgeCache(url: url, prefix: prefix) }
+    func cacheStatus() -> CacheMetrics? { self.server.cacheMetrics() }
 
     func setAdminState(_ state: ServerAdminState, group: String, server: String) -> Bool {
         self.server.setAdminState(state, group: group, server: server)

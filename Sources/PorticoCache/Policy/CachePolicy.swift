@@ -1,7 +1,8 @@
 import PorticoCore
 
 /// RFC 9111 decisions as pure functions over heads and clock readings
-/// (CONTRACT: signatures fixed; bodies are placeholders until the policy work lands).
+/// (CONTRACT: signatures fixed). Each function delegates to the file of its concern
+/// in this directory, where the rules are documented with their sections.
 ///
 /// Times are seconds since 1970 as `Double`; callers pass `now` so tests control the clock.
 public enum CachePolicy {
@@ -14,14 +15,19 @@ public enum CachePolicy {
         responseHeaders: HeaderList,
         options: RouteCacheConfig
     ) -> Storability {
-        fatalError("placeholder")
+        StorabilityRules.evaluate(
+            requestMethod: requestMethod,
+            requestHeaders: requestHeaders,
+            status: status,
+            responseHeaders: responseHeaders
+        )
     }
 
     /// The fields kept when a response is stored: hop-by-hop fields, those the
     /// `Connection` field names, `Transfer-Encoding`, `Keep-Alive`, `Proxy-*`, and
     /// fields named by `no-cache="…"`/`private="…"` are dropped (RFC 9111 §3.1).
     public static func fieldsToStore(_ responseHeaders: HeaderList) -> HeaderList {
-        fatalError("placeholder")
+        FieldsToStore.filter(responseHeaders)
     }
 
     /// RFC 9111 §4.2.1 (explicit: `s-maxage`, `max-age`, `Expires` − `Date`) and
@@ -29,20 +35,21 @@ public enum CachePolicy {
     /// `heuristic_max`, or `default_ttl`, only for heuristically cacheable statuses
     /// and responses without explicit freshness). Seconds, never negative.
     public static func freshnessLifetime(_ response: StoredResponse, options: RouteCacheConfig) -> Double {
-        fatalError("placeholder")
+        Freshness.lifetime(response, directives: CacheControlDirectives(response.headers), options: options).seconds
     }
 
     /// RFC 9111 §4.2.3 `current_age` at `now`.
     public static func currentAge(_ response: StoredResponse, now: Double) -> Double {
-        fatalError("placeholder")
+        ResponseAge(response, now: now).currentAge
     }
 
     /// RFC 9111 §4.1: the secondary key of `request` for a response with these fields:
     /// the normalised values (whitespace collapsed, lines joined) of each field the
-    /// response's `Vary` names, in `Vary` order, field names lower-cased. "" without
+    /// response's `Vary` names, field names lower-cased, de-duplicated and sorted (so
+    /// the order and case a response lists them in do not matter). "" without
     /// `Vary`; nil for `Vary: *` (never matches, so never served from storage).
     public static func variantKey(responseHeaders: HeaderList, request: HeaderList) -> String? {
-        fatalError("placeholder")
+        VaryKey.secondaryKey(responseHeaders: responseHeaders, request: request)
     }
 
     /// RFC 9111 §4, §4.2.4, §5.2.1, §5.2.2: what the cache may do with `response`
@@ -53,13 +60,14 @@ public enum CachePolicy {
         now: Double,
         options: RouteCacheConfig
     ) -> StoredResponseUse {
-        fatalError("placeholder")
+        StoredResponseEvaluation.evaluate(request: request, response: response, now: now, options: options)
     }
 
     /// Request directives that decide whether the cache is used at all
     /// (RFC 9111 §5.2.1: `no-store`, `only-if-cached`, and `Pragma: no-cache`, §5.4).
     public static func requestDirectives(_ request: HeaderList, options: RouteCacheConfig) -> RequestCacheDirectives {
-        fatalError("placeholder")
+        let directives = CacheControlDirectives(request)
+        return RequestCacheDirectives(noStore: directives.noStore, onlyIfCached: directives.onlyIfCached)
     }
 
     /// RFC 5861 §4 `stale-if-error`, or the route's `stale_if_upstream_down`: may this
@@ -70,13 +78,13 @@ public enum CachePolicy {
         now: Double,
         options: RouteCacheConfig
     ) -> Bool {
-        fatalError("placeholder")
+        StoredResponseEvaluation.mayServeStaleOnError(request: request, response: response, now: now, options: options)
     }
 
     /// RFC 9111 §4.3.1: the validators to send when revalidating: `If-None-Match` with
     /// the stored `ETag`, and `If-Modified-Since` with the stored `Last-Modified`.
     public static func validationFields(for response: StoredResponse) -> HeaderList {
-        fatalError("placeholder")
+        Validation.fields(for: response)
     }
 
     /// RFC 9111 §4.3.4 and §3.2: the stored response freshened by a 304's fields
@@ -88,7 +96,7 @@ public enum CachePolicy {
         requestTime: Double,
         responseTime: Double
     ) -> StoredResponse {
-        fatalError("placeholder")
+        Validation.freshen(stored, with: notModifiedHeaders, requestTime: requestTime, responseTime: responseTime)
     }
 
     /// RFC 9111 §4.3.2 with RFC 9110 §13.2.2: how a client's own conditional request
@@ -97,7 +105,7 @@ public enum CachePolicy {
     public static func evaluateConditional(request: HeaderList, method: String, response: StoredResponse)
         -> ConditionalOutcome
     {
-        fatalError("placeholder")
+        ConditionalEvaluation.evaluate(request: request, method: method, response: response)
     }
 
     /// RFC 9111 §4.4: after an unsafe request's non-error (2xx/3xx) response, the URIs
@@ -109,7 +117,7 @@ public enum CachePolicy {
         requestURL: String,
         responseHeaders: HeaderList
     ) -> [String] {
-        fatalError("placeholder")
+        Invalidation.targets(method: method, status: status, requestURL: requestURL, responseHeaders: responseHeaders)
     }
 
     /// RFC 9110 §14.2 and §13.1.5: a `Range` (with `If-Range`) against a complete
@@ -121,7 +129,7 @@ public enum CachePolicy {
         response: StoredResponse,
         length: Int
     ) -> RangeOutcome {
-        fatalError("placeholder")
+        RangeEvaluation.evaluate(rangeValue, ifRange: ifRange, response: response, length: length)
     }
 
     /// RFC 9211 `Cache-Status` member for `outcome`, e.g. `Portico; hit; ttl=12`,
@@ -135,7 +143,7 @@ public enum CachePolicy {
         stored: Bool,
         detail: String?
     ) -> String {
-        fatalError("placeholder")
+        CacheStatusValue.make(outcome: outcome, ttl: ttl, forwardStatus: forwardStatus, stored: stored, detail: detail)
     }
 }
 

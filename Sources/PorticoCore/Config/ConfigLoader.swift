@@ -17,7 +17,7 @@ public enum ConfigLoader {
     static let topLevelKeys = [
         "workers", "server_header", "timeouts", "limits", "access_log",
         "listeners", "upstreams", "routes", "security", "admin",
-        "request_id", "trace_context",
+        "request_id", "trace_context", "cache", "compression",
     ]
 
     /// Reads and parses the file at `path`. Diagnostics name the file as `path` was given.
@@ -152,6 +152,7 @@ extension ConfigReader {
         if let child = fields["trace_context"] { config.traceContext = traceContext(child) }
         if let child = fields["security"] { config.security = security(child) }
         if let child = fields["admin"] { config.admin = admin(child) }
+        if let child = fields["cache"] { config.cache = cacheStorage(child) }
         var decodedListeners: [DecodedListener] = []
         var decodedUpstreams: [DecodedUpstream] = []
         var decodedRoutes: [DecodedRoute] = []
@@ -159,6 +160,7 @@ extension ConfigReader {
         if let child = fields["upstreams"] { decodedUpstreams = upstreams(child) }
         if let child = fields["routes"] { decodedRoutes = routes(child) }
         validateReferences(listeners: decodedListeners, upstreams: decodedUpstreams, routes: decodedRoutes)
+        config.compression = topLevelCompression(fields["compression"], inheritedBy: &decodedRoutes)
 
         config.listeners = decodedListeners.map(\.config)
         config.upstreams = decodedUpstreams.map(\.config)

@@ -7,6 +7,9 @@ struct DecodedRoute {
     var nameSite: ConfigSite
     /// The upstream group this route forwards to, if its action is `upstream:`.
     var upstreamReference: (name: String, site: ConfigSite)?
+    /// An upstream route without its own `compression:`: it takes the top-level one
+    /// (`ConfigReader.topLevelCompression`).
+    var inheritsCompression = false
 }
 
 /// Decoders for `routes:`: names, the single action, and the options that only make
@@ -16,7 +19,7 @@ extension ConfigReader {
     static let routeKeys = [
         "name", "match", "upstream", "redirect", "respond",
         "strip_prefix", "preserve_host", "request_headers", "response_headers",
-        "redirect_https",
+        "redirect_https", "cache", "compression",
     ] + routeSecurityKeys
     static let actionKeys = ["upstream", "redirect", "respond"]
     /// Keys that configure forwarding and are meaningless for `redirect`/`respond`.
@@ -76,10 +79,12 @@ extension ConfigReader {
             if let child = fields["request_headers"] { route.requestHeaders = headerRules(child, isRequest: true) }
         }
         routeSecurity(fields, into: &route, forwards: actions.first.map { $0 == "upstream" } ?? true)
+        let inheritsCompression = routeCacheAndCompression(fields, into: &route, action: actions.first)
         return DecodedRoute(
             config: route,
             nameSite: fields.has("name") ? (fields["name"]?.site ?? fields.site) : fields.site,
-            upstreamReference: reference
+            upstreamReference: reference,
+            inheritsCompression: inheritsCompression
         )
     }
 

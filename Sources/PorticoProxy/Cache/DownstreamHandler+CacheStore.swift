@@ -181,7 +181,8 @@ extension DownstreamHandler {
     /// (with validators), and the answer goes to the store only. The client already
     /// has its response; on HTTP/1.1 a next request on the connection waits for this.
     func refreshInBackground(_ exchange: Exchange, _ state: CacheExchange, entry: CacheEntry) {
-        guard self.context != nil, exchange.responseComplete else { return }
+        // The stale answer may have become a local one (412, 416) that already finished.
+        guard self.context != nil, self.exchange === exchange, exchange.responseComplete else { return }
         guard exchange.method == .GET else {
             self.finishBackgroundRefresh(exchange)
             return

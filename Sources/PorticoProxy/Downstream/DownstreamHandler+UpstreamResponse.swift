@@ -102,7 +102,8 @@ extension DownstreamHandler: UpstreamResponseReceiver {
             framing: clientFraming,
             connection: connection,
             rules: self.responseRules(for: exchange),
-            extraLines: self.extraResponseLines(for: exchange),
+            extraLines: compression.map { self.extraResponseLines(for: exchange) + $0.lines }
+                ?? self.extraResponseLines(for: exchange),
             requestID: self.responseRequestID(exchange, status: head.status),
             dropping: compression?.dropped ?? [],
             into: &out

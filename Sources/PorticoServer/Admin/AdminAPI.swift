@@ -78,8 +78,18 @@ public struct AdminAPI: Sendable {
             return .json(AdminDocuments.reloads(self.backend.reloadLog))
         case .stats:
             return .rawJSON(await self.backend.statsJSON())
+        case .cacheStatus:
+            guard let metrics = self.backend.cacheStatus() else { return .error(404, Self.noCache) }
+            return .json(AdminDocuments.cache(metrics))
+        case .cachePurge(let target):
+            guard let purged = self.backend.purgeCache(url: target.url, prefix: target.prefix) else {
+                return .error(404, Self.noCache)
+            }
+            return .json(.object([("purged", .int(purged))]))
         }
     }
+
+    static let noCache = "no cache is configured"
 
     private func serverAction(group: String, server: String, action: ServerAction) -> AdminResponse {
         let known = self.backend.upstreamStatus()

@@ -1,8 +1,9 @@
+import PorticoCache
 import PorticoCore
 import PorticoProxy
 
-/// The JSON documents of `/api/upstreams` and `/api/reloads` (see docs/admin.md for the
-/// schemas; the status page reads these field names).
+/// The JSON documents of `/api/upstreams`, `/api/reloads` and `/api/cache` (see
+/// docs/admin.md for the schemas; the status page reads these field names).
 enum AdminDocuments {
     /// `{"groups":[{"name","balance","servers":[…]}]}`, groups in configuration order;
     /// a group whose servers do not resolve yet is listed with no servers.
@@ -43,6 +44,23 @@ enum AdminDocuments {
             ("succeeded", .bool(event.succeeded)),
             ("message", .string(event.message)),
             ("diagnostics", .array(event.diagnostics.map(AdminJSON.string))),
+        ])
+    }
+
+    /// `GET /api/cache`: `{"entries","bytes","capacity_bytes","evictions","stored_bytes",
+    /// "hit_ratio","requests":{"hit":n,…}}`; `hit_ratio` is served-from-cache over
+    /// lookups since the cache was opened (null before the first lookup), outcomes in
+    /// `CacheOutcome.allCases` order.
+    static func cache(_ metrics: CacheMetrics) -> AdminJSON {
+        let lookups = metrics.lookups
+        return .object([
+            ("entries", .int(metrics.entries)),
+            ("bytes", .int(metrics.bytes)),
+            ("capacity_bytes", .int(metrics.capacityBytes)),
+            ("evictions", .int(metrics.evictions)),
+            ("stored_bytes", .int(metrics.storedBytes)),
+            ("hit_ratio", lookups > 0 ? .double(Double(metrics.servedFromCache) / Double(lookups)) : .null),
+            ("requests", .object(CacheOutcome.allCases.map { ($0.rawValue, .int(metrics.count($0))) })),
         ])
     }
 

@@ -22,6 +22,10 @@ public enum AdminEndpoint: Sendable, Equatable {
     case reloads
     /// `GET /api/stats`: the rolling statistics the status page charts.
     case stats
+    /// `GET /api/cache`: the response cache's statistics and outcome counts.
+    case cacheStatus
+    /// `POST /api/cache/purge?url=…` or `?prefix=…`.
+    case cachePurge(CachePurgeTarget)
 
     /// Whether a configured admin token is required. The probes must work for load
     /// balancers that cannot send credentials, and the status page shell holds no data
@@ -49,6 +53,25 @@ public enum ServerAction: String, Sendable, Equatable, CaseIterable {
     }
 }
 
+/// What `POST /api/cache/purge` removes.
+public enum CachePurgeTarget: Sendable, Equatable {
+    /// Every stored variant of one absolute URL (`?url=`).
+    case url(String)
+    /// Every URL starting with the prefix (`?prefix=`).
+    case prefix(String)
+
+    /// The arguments of `AdminBackend.purgeCache(url:prefix:)`.
+    public var url: String? {
+        if case .url(let url) = self { return url }
+        return nil
+    }
+
+    public var prefix: String? {
+        if case .prefix(let prefix) = self { return prefix }
+        return nil
+    }
+}
+
 /// Maps a method and request target to an endpoint; pure, so it is tested without
 /// sockets.
 public enum AdminRouter {
@@ -65,10 +88,13 @@ public enum AdminRouter {
 
     private static let readMethods = ["GET", "HEAD"]
 
-    /// Routes `method` and `target` (origin-form; a query string is ignored).
+    /// Routes `method` and `target` (origin-form). The query string is ignored except
+    /// by `POST /api/cache/purge`, whose parameters it carries.
     /// `HEAD` is accepted wherever `GET` is (RFC 9110 §9.3.2).
     public static func route(method: String, target: String) -> Outcome {
-        let path = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+        let parts = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+        let path = parts.first.map(String.init) ?? ""
+        let query = parts.count > 1 ? parts[1] : nil
         guard path.hasPrefix("/") else { return .notFound }
         var segments: [String] = []
         for raw in path.dropFirst().split(separator: "/", omittingEmptySubsequences: false) {
@@ -95,6 +121,13 @@ public enum AdminRouter {
         case ["api", "reloads"]: return read(.reloads)
         case ["api", "stats"]: return read(.stats)
         case ["api", "reload"]: return write(.reload)
+        case ["api", "cache"]: return read(.cacheStatus)
+        case ["api", "cache", "purge"]:
+            guard method == "POST" else { return .methodNotAllowed(allow: ["POST"]) }
+            switch CachePurgeQuery.parse(query) {
+            case .success(let target): return .endpoint(.cachePurge(target))
+            case .failure(let problem): return .badRequest(problem.message)
+            }
         default:
             if segments.count == 6, segments[0] == "api", segments[1] == "upstreams", segments[3] == "servers",
                !segments[2].isEmpty, !segments[4].isEmpty, let action = ServerAction(rawValue: segments[5]) {

@@ -33,6 +33,8 @@ public enum ConfigJSON {
                 ("sample_new_traces", .bool(config.traceContext.sampleNewTraces)),
             ])),
             ("admin", config.admin.map(admin) ?? .null),
+            ("cache", cacheStorage(config.cache)),
+            ("compression", config.compression.map(compression) ?? .null),
         ])
     }
 
@@ -205,6 +207,8 @@ public enum ConfigJSON {
         if let auth = route.auth { members.append(("auth", authKind(auth))) }
         if !route.denyRules.isEmpty { members.append(("deny_rules", .int(route.denyRules.count))) }
         if let pages = route.errorPages { members.append(("error_pages", .array(pages.statuses.map(AdminJSON.int)))) }
+        if let cache = route.cache { members.append(("cache", routeCache(cache))) }
+        if let settings = route.compression { members.append(("compression", compression(settings))) }
         return .object(members)
     }
 

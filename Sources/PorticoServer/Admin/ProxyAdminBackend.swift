@@ -48,6 +48,14 @@ public struct ProxyAdminBackend: AdminBackend {
         self.server.setAdminState(state, group: group, server: server)
     }
 
+    public func purgeCache(url: String?, prefix: String?) -> Int? {
+        self.server.purgeCache(url: url, prefix: prefix)
+    }
+
+    public func cacheStatus() -> CacheMetrics? {
+        self.server.cacheMetrics()
+    }
+
     /// Ready while the listeners accept: false before `start()` and from the moment a
     /// graceful shutdown (SIGTERM or a takeover) begins, so an outer load balancer's
     /// `/readyz` check stops sending new connections during the drain.

@@ -7,6 +7,9 @@
 /// `/api/reloads`. A token given as `#token=…` in the URL is sent as a bearer token: a
 /// fragment never reaches the server, so it stays out of access logs and `Referer`s.
 ///
+/// The cache hit ratio tile and chart show only while the stats carry
+/// `cache_hit_ratio`, i.e. while some route caches.
+///
 /// Every number carries `data-metric` so that browser checks
 /// (`Benchmarks/status_page_check.py`) can read them.
 enum StatusPage {
@@ -100,6 +103,7 @@ enum StatusPage {
             <div class="tile"><div class="label">Bytes out/s</div><div class="value" id="bytes-out" data-metric="bytes_out_per_second">–</div></div>
             <div class="tile"><div class="label">Total requests</div><div class="value" id="total-requests" data-metric="total_requests">–</div></div>
             <div class="tile"><div class="label">Total 5xx</div><div class="value" id="total-errors" data-metric="total_errors_5xx">–</div></div>
+            <div class="tile" id="cache-tile" hidden><div class="label">Cache hit ratio</div><div class="value"><span id="cache-hit-ratio" data-metric="cache_hit_ratio">–</span><span class="unit">%</span></div></div>
           </section>
           <section class="charts">
             <div class="panel"><h2>Requests/s <span class="legend" id="rps-range"></span></h2><canvas id="chart-rps" data-chart="rps"></canvas></div>
@@ -107,6 +111,7 @@ enum StatusPage {
             <div class="panel"><h2>Latency
               <span class="legend"><i style="background:var(--accent)"></i>p50<i style="background:var(--accent2)"></i>p90<i style="background:var(--accent3)"></i>p99</span></h2>
               <canvas id="chart-latency" data-chart="latency"></canvas></div>
+            <div class="panel" id="cache-panel" hidden><h2>Cache hit ratio</h2><canvas id="chart-cache" data-chart="cache_hit_ratio"></canvas></div>
           </section>
           <section class="panel">
             <h2>Upstreams <span class="legend" id="upstream-summary" data-metric="upstream_summary"></span></h2>
@@ -242,6 +247,9 @@ enum StatusPage {
               { values: pick("p90_ms"), color: css("--accent2") },
               { values: pick("p99_ms"), color: css("--accent3") }
             ], function (v) { return (v >= 100 ? Math.round(v) : v.toFixed(1)) + "ms"; });
+            if (!$("cache-panel").hidden) {
+              drawChart($("chart-cache"), times, [{ values: pick("cache_hit_ratio", 100), color: css("--good") }], function (v) { return v.toFixed(0) + "%"; });
+            }
           }
 
           // ---- sections -----------------------------------------------------------
@@ -257,6 +265,11 @@ enum StatusPage {
             setText("open-connections", last ? count(last.open_connections) : "–");
             setText("in-flight", last ? count(last.in_flight) : "–");
             setText("bytes-out", last ? bytes(last.bytes_out_per_second) + "/s" : "–");
+            // The field exists only while a route caches (see StatsHistory).
+            var caching = !!last && last.cache_hit_ratio !== undefined;
+            $("cache-tile").hidden = !caching;
+            $("cache-panel").hidden = !caching;
+            setText("cache-hit-ratio", caching ? fixed(last.cache_hit_ratio === null ? null : last.cache_hit_ratio * 100, 1) : "–");
             var totals = stats.totals || {};
             setText("total-requests", count(totals.requests));
             setText("total-errors", count(totals.errors_5xx));

@@ -82,6 +82,21 @@ final class DemoOriginHandler: ChannelInboundHandler, RemovableChannelHandler {
             remainingStreamBytes = head.method == .HEAD ? 0 : count
             streamKeepAlive = head.isKeepAlive
             pumpBytes(context: context)
+        case _ where path.hasPrefix("/cached/"):
+            // Cacheable and compressible: the demo's `cached` route shows hits (`Age`,
+            // `Cache-Status`) and compression; the body names the origin that made it.
+            var text = "Cached page \(path) made by \(name)\n"
+            for line in 1...80 { text += "Line \(line) of a compressible page served through Portico's cache.\n" }
+            var response = HTTPResponseHead(version: .http1_1, status: .ok)
+            response.headers.add(name: "Content-Type", value: "text/plain; charset=utf-8")
+            response.headers.add(name: "Cache-Control", value: "max-age=10, stale-while-revalidate=30")
+            response.headers.add(name: "ETag", value: "\"\(name)-\(path.utf8.count)\"")
+            let body = ByteBuffer(string: text)
+            response.headers.add(name: "Content-Length", value: "\(body.readableBytes)")
+            if !head.isKeepAlive { response.headers.add(name: "Connection", value: "close") }
+            context.write(wrapOutboundOut(.head(response)), promise: nil)
+            if head.method != .HEAD { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
+            end(keepAlive: head.isKeepAlive, context: context)
         case "/upload":
             respond(.ok, "\(name) received \(bodyByteCount) bytes\n", head: head, context: context)
         case "/echo":

@@ -134,12 +134,14 @@ public final class ControlPlaneMetrics: Sendable {
         builtInHelp[name] != nil
     }
 
-    /// The whole exposition of `snapshot`: the data-path families, then the registry's
+    /// The whole exposition of `snapshot`: the data-path families (and the cache's, when
+    /// one exists), then the registry's
     /// (brought up to date first), then registered sources and `extraFamilies`.
     public func exposition(of snapshot: ProxyMetricsSnapshot, extraFamilies: [String] = []) -> String {
         var out = ""
         out.reserveCapacity(16 * 1024)
         TrafficExposition.render(snapshot.traffic, into: &out)
+        if let cache = snapshot.cache { CacheExposition.render(cache, into: &out) }
         self.update(from: snapshot)
         out += self.render()
         for family in self.extraSources() + extraFamilies {

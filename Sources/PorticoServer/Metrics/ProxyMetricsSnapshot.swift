@@ -2,7 +2,7 @@ import PorticoProxy
 
 /// Everything a scrape reports, taken at one moment: the workers' data-path counters
 /// merged, the upstream servers' live state, listener refusals, reloads and process
-/// figures. A plain value: the exposition renders it, the stats history subtracts two
+/// figures, and the response cache's. A plain value: the exposition renders it, the stats history subtracts two
 /// of them.
 public struct ProxyMetricsSnapshot: Sendable, Equatable {
     /// Requests, durations, bytes and connections, summed over every worker.
@@ -17,6 +17,8 @@ public struct ProxyMetricsSnapshot: Sendable, Equatable {
     /// Whether the last reload attempt took effect (nil when there was none yet).
     public var lastReloadSucceeded: Bool?
     public var process: ProcessStats
+    /// The shared response cache's figures; nil when no route caches.
+    public var cache: CacheMetrics?
 
     public init(
         traffic: TrafficMetrics = TrafficMetrics(),
@@ -25,7 +27,8 @@ public struct ProxyMetricsSnapshot: Sendable, Equatable {
         reloadsSucceeded: Int = 0,
         reloadsFailed: Int = 0,
         lastReloadSucceeded: Bool? = nil,
-        process: ProcessStats = ProcessStats()
+        process: ProcessStats = ProcessStats(),
+        cache: CacheMetrics? = nil
     ) {
         self.traffic = traffic
         self.upstreamServers = upstreamServers
@@ -34,6 +37,7 @@ public struct ProxyMetricsSnapshot: Sendable, Equatable {
         self.reloadsFailed = reloadsFailed
         self.lastReloadSucceeded = lastReloadSucceeded
         self.process = process
+        self.cache = cache
     }
 }
 

@@ -6,7 +6,8 @@ import Prometheus
 extension ProxyServer {
     /// Everything the metrics report, now: each worker copies its counters on its own
     /// loop (no lock on the data path), the copies are summed, and the shared control
-    /// state (servers, listeners, reloads, process) is read alongside.
+    /// state (servers, listeners, reloads, process, the response cache's counters) is
+    /// read alongside.
     public func metricsSnapshot() async -> ProxyMetricsSnapshot {
         var parts: [TrafficMetrics] = []
         for worker in self.workers.values {
@@ -21,9 +22,10 @@ extension ProxyServer {
             traffic.listeners[runtime.name] = ListenerTraffic()
         }
         let reloads = self.reloadLog
+        let snapshot = self.current.withLockedValue { $0 }
         return ProxyMetricsSnapshot(
             traffic: traffic,
-            upstreamServers: self.current.withLockedValue { $0 }.upstreamServerMetrics(),
+            upstreamServers: snapshot.upstreamServerMetrics(),
             listenerRefusals: runtimes.map { runtime in
                 let counts = runtime.refusedCounts
                 return ListenerRefusals(
@@ -34,7 +36,8 @@ extension ProxyServer {
             reloadsSucceeded: reloads.succeededCount,
             reloadsFailed: reloads.failedCount,
             lastReloadSucceeded: reloads.recent.last?.succeeded,
-            process: ProcessStats.current()
+            process: ProcessStats.current(),
+            cache: snapshot.cache.map(CacheMetrics.init(cache:))
         )
     }
 

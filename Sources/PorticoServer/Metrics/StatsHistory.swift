@@ -9,8 +9,9 @@ import Synchronization
 /// Each sample is the difference between two consecutive `ProxyMetricsSnapshot`s:
 /// requests per second, the share of 5xx answers, latency percentiles estimated from
 /// the request-duration histogram's bucket differences (linear interpolation inside
-/// the bucket, as Prometheus' `histogram_quantile`), bytes sent per second, and the
-/// open-connection and in-flight gauges at the end of the interval. Only the reduced
+/// the bucket, as Prometheus' `histogram_quantile`), bytes sent per second, the
+/// open-connection and in-flight gauges at the end of the interval, and, when a route
+/// caches, the interval's cache hit ratio. Only the reduced
 /// figures are kept (a ring of `capacity` samples), plus the previous snapshot's totals.
 ///
 /// `json()` has a fixed schema the status page codes against:
@@ -18,12 +19,16 @@ import Synchronization
 /// ```json
 /// {"interval_seconds":1,
 ///  "samples":[{"t":1700000000000,"rps":12.5,"error_rate":0,"p50_ms":1.2,"p90_ms":3.4,"p99_ms":null,
-///              "open_connections":3,"in_flight":1,"bytes_out_per_second":2048}],
+///              "open_connections":3,"in_flight":1,"bytes_out_per_second":2048,"cache_hit_ratio":0.75}],
 ///  "totals":{"requests":1234,"errors_5xx":2}}
 /// ```
 ///
 /// `t` is the end of the interval in Unix milliseconds; the percentiles are null when
-/// the interval had no request.
+/// the interval had no request. `cache_hit_ratio` is present only while a response
+/// cache exists (some route has `cache:`; the page hides its cache tile otherwise): the
+/// requests served from storage (`hit` and `stale`, see `CacheMetrics.servedFromCache`)
+/// over every request the cache looked at (all outcomes but `bypass`) in the interval,
+/// null when there was none.
 public final class StatsHistory: Sendable {
     /// One interval, reduced.
     public struct Sample: Sendable, Equatable {
@@ -37,6 +42,11 @@ public final class StatsHistory: Sendable {
         public var openConnections: Int
         public var inFlight: Int
         public var bytesOutPerSecond: Double
+        /// Whether a response cache existed at the end of the interval.
+        public var cacheConfigured: Bool
+        /// Served from cache / cache lookups in the interval; nil without a cache or
+        /// without a lookup.
+        public var cacheHitRatio: Double?
     }
 
     /// What the next sample is computed against.
@@ -46,6 +56,14 @@ public final class StatsHistory: Sendable {
         var errors: Int
         var duration: LatencyHistogram
         var responseBytes: Int
+        /// `CacheMetrics.servedFromCache` and `lookups`; nil without a cache.
+        var cache: CacheCounts?
+    }
+
+    /// The two cache counters the hit ratio is computed from.
+    struct CacheCounts: Equatable {
+        var served: Int
+        var lookups: Int
     }
 
     private struct State {
@@ -76,7 +94,8 @@ public final class StatsHistory: Sendable {
             requests: traffic.requestCount,
             errors: traffic.serverErrorCount,
             duration: traffic.requestDuration,
-            responseBytes: traffic.responseBytes
+            responseBytes: traffic.responseBytes,
+            cache: snapshot.cache.map { CacheCounts(served: $0.servedFromCache, lookups: $0.lookups) }
         )
         let open = traffic.listeners.values.reduce(0) { $0 + $1.open }
         let inFlight = traffic.listeners.values.reduce(0) { $0 + $1.inFlight }
@@ -96,7 +115,9 @@ public final class StatsHistory: Sendable {
                 p99Milliseconds: latency.quantile(0.99).map { $0 * 1000 },
                 openConnections: open,
                 inFlight: inFlight,
-                bytesOutPerSecond: Double(max(current.responseBytes - previous.responseBytes, 0)) / seconds
+                bytesOutPerSecond: Double(max(current.responseBytes - previous.responseBytes, 0)) / seconds,
+                cacheConfigured: current.cache != nil,
+                cacheHitRatio: Self.hitRatio(from: previous.cache, to: current.cache)
             )
             state.intervalSeconds = seconds
             if state.samples.count < self.capacity {
@@ -135,10 +156,24 @@ public final class StatsHistory: Sendable {
             out += ",\"p99_ms\":\(Self.number(sample.p99Milliseconds))"
             out += ",\"open_connections\":\(sample.openConnections)"
             out += ",\"in_flight\":\(sample.inFlight)"
-            out += ",\"bytes_out_per_second\":\(Self.number(sample.bytesOutPerSecond))}"
+            out += ",\"bytes_out_per_second\":\(Self.number(sample.bytesOutPerSecond))"
+            if sample.cacheConfigured { out += ",\"cache_hit_ratio\":\(Self.number(sample.cacheHitRatio))" }
+            out += "}"
         }
         out += "],\"totals\":{\"requests\":\(baseline?.requests ?? 0),\"errors_5xx\":\(baseline?.errors ?? 0)}}"
         return out
+    }
+
+    /// The share of lookups served from the cache between two readings of its counters
+    /// (nil without a cache or without a lookup). Counters that went down belong to a
+    /// new cache (a reload changed `cache:`), which started from zero: all it counted is new.
+    static func hitRatio(from previous: CacheCounts?, to current: CacheCounts?) -> Double? {
+        guard let current else { return nil }
+        var base = previous ?? CacheCounts(served: 0, lookups: 0)
+        if current.lookups < base.lookups || current.served < base.served { base = CacheCounts(served: 0, lookups: 0) }
+        let lookups = current.lookups - base.lookups
+        guard lookups > 0 else { return nil }
+        return Double(min(current.served - base.served, lookups)) / Double(lookups)
     }
 
     /// Sets the period reported as `interval_seconds` (the sampler's, rather than the
