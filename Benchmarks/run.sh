@@ -284,8 +284,12 @@ generate() {
     [[ -s "$WORK/www/1m.bin"   ]] || head -c 1048576 /dev/zero | tr '\0' 'c' > "$WORK/www/1m.bin"
     printf 'ok\n' > "$WORK/www/ok.txt"
     # Compressible text (HTML-like lines) for the gzip scenario.
-    [[ -s "$WORK/www/100k.txt" ]] || seq 1 4000 | awk '{ printf "<li class=\"item\">Item %d of the Portico benchmark list, with some repeated words</li>\n", $1 }' \
-        | head -c 102400 > "$WORK/www/100k.txt"
+    if [[ ! -s "$WORK/www/100k.txt" ]]; then   # (no `| head`: under pipefail its early exit is an error)
+        seq 1 4000 | awk '{ printf "<li class=\"item\">Item %d of the Portico benchmark list, with some repeated words</li>\n", $1 }' \
+            > "$WORK/www/100k.txt.full"
+        head -c 102400 "$WORK/www/100k.txt.full" > "$WORK/www/100k.txt"
+        rm -f "$WORK/www/100k.txt.full"
+    fi
     printf 'x' > "$WORK/www/upload"      # must exist for the POST sink (see origin.conf)
     # One ECDSA P-256 certificate for every proxy's TLS listener (same key type and chain
     # length for all, so handshake costs compare like with like).

@@ -32,6 +32,8 @@ origin1=$(free_port); origin2=$(free_port); proxy=$(free_port); admin=$(free_por
 
 rm -rf "$work" && mkdir -p "$work/www"
 head -c 4096 /dev/urandom > "$work/www/4k.bin"
+# Two days old: the cached route's heuristic freshness (RFC 9111 §4.2.2) keeps it fresh.
+touch -d '2 days ago' "$work/www/4k.bin"
 echo "hello from the status-page origin" > "$work/www/index.html"
 
 pids=()
@@ -67,6 +69,10 @@ routes:
   - name: boom
     match: { path_prefix: /boom }
     respond: { status: 503, body: "synthetic error" }
+  - name: cached
+    match: { path: /4k.bin }
+    upstream: origins
+    cache: { heuristic_fraction: 1 }
   - name: default
     upstream: origins
 access_log: off

@@ -78,6 +78,38 @@ import Testing
         try await origin.stop()
     }
 
+    @Test func setCookieResponsesNeedPublicToBeStored() async throws {
+        let origin = try await ScriptedOrigin.start { n, request in
+            let cacheControl = request.uri == "/shared" ? "public, max-age=60" : "max-age=60"
+            return .text("n=\(n)", headers: [("Cache-Control", cacheControl), ("Set-Cookie", "session=\(n)")])
+        }
+        let proxy = try await startCachingProxy([origin.origin])
+        _ = try await proxy.fetch("/session")
+        let second = try await proxy.fetch("/session")
+        #expect(second.header("set-cookie") == "session=2")
+        #expect(second.cacheStatus.contains("detail=set-cookie"))
+        _ = try await proxy.fetch("/shared")
+        #expect(try await proxy.fetch("/shared").cacheStatus.contains("hit"))
+        #expect(origin.hits == 3)
+        await proxy.stop()
+        try await origin.stop()
+    }
+
+    @Test func serverErrorOnRevalidationKeepsTheStoredResponse() async throws {
+        let origin = try await ScriptedOrigin.start { n, _ in
+            n == 2 ? .text("oops", status: 500)
+                : .text("good \(n)", headers: [("Cache-Control", "max-age=0, stale-if-error=60"), ("ETag", "\"g\"")])
+        }
+        let proxy = try await startCachingProxy([origin.origin])
+        _ = try await proxy.fetch("/r")
+        let during = try await proxy.fetch("/r")
+        #expect(during.status == 200)
+        #expect(during.bodyString == "good 1")
+        #expect(during.cacheStatus.contains("fwd-status=500"))
+        await proxy.stop()
+        try await origin.stop()
+    }
+
     @Test func unsafeMethodInvalidatesTheTarget() async throws {
         let origin = try await ScriptedOrigin.start { n, _ in
             .text("n=\(n)", headers: [("Cache-Control", "max-age=60")])

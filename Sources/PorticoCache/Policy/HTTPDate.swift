@@ -30,6 +30,9 @@ public enum HTTPDate {
     /// is read as the most recent past year with those digits (RFC 9110 §5.6.7).
     public static func parse(_ value: some StringProtocol, referenceYear: Int = HTTPDate.currentYear) -> Double? {
         let text = Substring(value).trimmingSpaces()
+        if text.utf8.count == 29, let seconds = Self.parseIMFFixdateBytes(text) {
+            return seconds  // the common case, without splitting strings
+        }
         if let comma = text.firstIndex(of: ",") {
             let day = text[..<comma]
             let rest = text[text.index(after: comma)...]
@@ -50,6 +53,45 @@ public enum HTTPDate {
         return "\(Self.dayNames[weekday]), \(Self.twoDigits(day)) \(Self.monthNames[month - 1]) \(year) "
             + "\(Self.twoDigits(secondOfDay / 3600)):\(Self.twoDigits(secondOfDay / 60 % 60)):"
             + "\(Self.twoDigits(secondOfDay % 60)) GMT"
+    }
+
+    /// `Sun, 06 Nov 1994 08:49:37 GMT` read by byte position: every stored response's
+    /// `Date` (and most `Expires`/`Last-Modified`) is in this form, and a cache hit reads
+    /// it several times. Anything unexpected returns nil and takes the general path.
+    private static func parseIMFFixdateBytes(_ text: Substring) -> Double? {
+        var utf8 = Array(text.utf8)
+        return utf8.withUnsafeMutableBufferPointer { b -> Double? in
+            guard b[3] == UInt8(ascii: ","), b[4] == 0x20, b[7] == 0x20, b[11] == 0x20, b[16] == 0x20,
+                b[19] == UInt8(ascii: ":"), b[22] == UInt8(ascii: ":"), b[25] == 0x20,
+                b[26] == UInt8(ascii: "G"), b[27] == UInt8(ascii: "M"), b[28] == UInt8(ascii: "T")
+            else { return nil }
+            func digits(_ start: Int, _ count: Int) -> Int? {
+                var value = 0
+                for i in start..<(start + count) {
+                    let d = Int(b[i]) - 48
+                    guard d >= 0, d <= 9 else { return nil }
+                    value = value * 10 + d
+                }
+                return value
+            }
+            func matches(_ name: String, at start: Int) -> Bool {
+                var i = start
+                for byte in name.utf8 {
+                    guard b[i] == byte else { return false }
+                    i += 1
+                }
+                return true
+            }
+            guard Self.dayNames.contains(where: { matches($0, at: 0) }),
+                let monthIndex = Self.monthNames.firstIndex(where: { matches($0, at: 8) }),
+                let day = digits(5, 2), let year = digits(12, 4), let hour = digits(17, 2),
+                let minute = digits(20, 2), let second = digits(23, 2),
+                hour < 24, minute < 60, second <= 60, year >= 1, day >= 1,
+                day <= Self.daysIn(month: monthIndex + 1, year: year)
+            else { return nil }
+            let days = Self.days(fromCivil: year, monthIndex + 1, day)
+            return Double(days * 86_400 + hour * 3600 + minute * 60 + second)
+        }
     }
 
     // ` 06 Nov 1994 08:49:37 GMT`

@@ -64,18 +64,18 @@ extension DownstreamHandler {
         if let entry = self.matchingEntry(cache, state) {
             let use = CachePolicy.evaluate(request: state.requestHeaders, response: entry.response, now: now, options: state.options)
             switch use {
-            case .fresh:
+            case .fresh(let age, let ttl):
                 state.outcome = .hit
-                self.serveStored(exchange, state, entry: entry, now: now)
+                self.serveStored(exchange, state, entry: entry, now: now, age: age, ttl: ttl)
                 return true
-            case .staleAcceptable:
+            case .staleAcceptable(let age, let ttl):
                 state.outcome = .stale
-                self.serveStored(exchange, state, entry: entry, now: now)
+                self.serveStored(exchange, state, entry: entry, now: now, age: age, ttl: ttl)
                 return true
-            case .staleWhileRevalidate:
+            case .staleWhileRevalidate(let age, let ttl):
                 state.outcome = .stale
                 state.detail = "stale-while-revalidate"
-                self.serveStored(exchange, state, entry: entry, now: now, keepExchange: true)
+                self.serveStored(exchange, state, entry: entry, now: now, age: age, ttl: ttl, keepExchange: true)
                 self.refreshInBackground(exchange, state, entry: entry)
                 return true
             case .mustRevalidate:

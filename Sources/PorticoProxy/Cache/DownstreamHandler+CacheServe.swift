@@ -16,11 +16,21 @@ extension DownstreamHandler {
     /// Writes `entry` to the client as the answer to the exchange. With
     /// `keepExchange` (stale-while-revalidate) the exchange stays open afterwards for
     /// the background refresh; otherwise the response finishes as usual.
-    func serveStored(_ exchange: Exchange, _ state: CacheExchange, entry stored: CacheEntry, now: Double, keepExchange: Bool = false) {
+    /// `age` and `ttl` are passed when the caller has them already (a lookup computed
+    /// them), saving a second reading of the stored dates on every hit.
+    func serveStored(
+        _ exchange: Exchange,
+        _ state: CacheExchange,
+        entry stored: CacheEntry,
+        now: Double,
+        age knownAge: Double? = nil,
+        ttl knownTTL: Double? = nil,
+        keepExchange: Bool = false
+    ) {
         guard self.context != nil, !exchange.responseStarted else { return }
         state.phase = .served
-        let age = CachePolicy.currentAge(stored.response, now: now)
-        let ttl = CachePolicy.freshnessLifetime(stored.response, options: state.options) - age
+        let age = knownAge ?? CachePolicy.currentAge(stored.response, now: now)
+        let ttl = knownTTL ?? (CachePolicy.freshnessLifetime(stored.response, options: state.options) - age)
         var entry = stored
         var response = stored.response
         let hasRange = state.requestHeaders.contains("range")

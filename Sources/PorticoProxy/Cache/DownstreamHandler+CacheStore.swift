@@ -75,18 +75,22 @@ extension DownstreamHandler {
             self.collapseNotStored(state)
             return
         }
-        let storability = CachePolicy.storability(
+        var storability = CachePolicy.storability(
             requestMethod: "GET", requestHeaders: state.requestHeaders, status: head.status,
             responseHeaders: responseHeaders, options: state.options
         )
+        if storability == .storable, Self.setsCookieWithoutSharedConsent(responseHeaders) {
+            storability = .notStorable(reason: "set-cookie")
+        }
         guard case .storable = storability,
             let variantKey = CachePolicy.variantKey(responseHeaders: responseHeaders, request: state.requestHeaders)
         else {
             if case .notStorable(let reason) = storability { state.detail = reason } else { state.detail = "vary-star" }
             if state.outcome == .miss { state.outcome = .uncacheable }
-            // An entry that is no longer valid must not be served again (§4.3.3... a new
-            // response replaces the stored one; if it cannot be stored, drop the old).
-            if let entry = state.storedEntry {
+            // The origin answered a revalidation with a new response that may not be
+            // stored: the old one is outdated (§4.3.3). A 5xx is not a new version of
+            // the resource, so the stored one stays (for stale-if-error later).
+            if let entry = state.storedEntry, head.status < 500 {
                 state.cache.storage.remove(primaryKey: entry.key.primary, variantKey: entry.variantKey)
             }
             self.collapseNotStored(state)
@@ -104,6 +108,16 @@ extension DownstreamHandler {
             upstreamChunked: head.framing == .chunked, capture: capture, encoder: nil, chunkedOutput: false,
             discardOutput: false
         )
+    }
+
+    /// A `Set-Cookie` response is stored only when the origin says shared caches may
+    /// (`public` or `s-maxage`). RFC 9111 does not forbid storing it (RFC 6265 §7.1
+    /// leaves it to `Cache-Control`), but serving one visitor's session cookie to
+    /// every other is the classic shared-cache leak; nginx refuses these by default too.
+    static func setsCookieWithoutSharedConsent(_ headers: HeaderList) -> Bool {
+        guard headers.contains("set-cookie") else { return false }
+        let directives = headers.listElements("cache-control").map { $0.lowercased() }
+        return !directives.contains { $0 == "public" || $0.hasPrefix("s-maxage") }
     }
 
     /// Waiting requests need not wait for a body that will not be stored.
