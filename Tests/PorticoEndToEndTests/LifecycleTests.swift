@@ -7,8 +7,10 @@ import Testing
 
 /// Graceful shutdown, startup errors and the access log.
 @Suite(.timeLimit(.minutes(1))) struct LifecycleTests {
+    /// The origin answers after 2 s, so the shutdown surely starts while the request is
+    /// in flight even when a loaded runner takes long to get there.
     @Test func gracefulShutdownLetsInFlightRequestFinish() async throws {
-        let origin = try await TestOrigin.start { _ in .delayHead(.milliseconds(500), then: .text("done")) }
+        let origin = try await TestOrigin.start { _ in .delayHead(.seconds(2), then: .text("done")) }
         let proxy = try await ProxyFixture.start(origins: [origin])
         let client = try await proxy.connect()
         try await client.send(get("/slow"))
