@@ -116,4 +116,4 @@ sleep 2
 curl -sf -X POST -H "Authorization: Bearer $token" "http://127.0.0.1:$admin/api/reload" >/dev/null
 sleep 1
 python3 Benchmarks/status_page_check.py "http://127.0.0.1:$admin/#token=$token" "$screenshot" \
-    --wait 4 --interval 6 --require total_requests rps
+    --wait 4 --interval 6 --require total_requests rps cache_hit_ratio
