@@ -126,6 +126,23 @@ import Testing
         try await origin.stop()
     }
 
+    @Test func keyAdditionsSeparateEntriesAndInvalidationFollowsThem() async throws {
+        let origin = try await ScriptedOrigin.start { n, request in
+            .text("\(request.header("x-tenant") ?? "-") n=\(n)", headers: [("Cache-Control", "max-age=60")])
+        }
+        let proxy = try await startCachingProxy([origin.origin], cache: RouteCacheConfig(keyAdditions: [.header("X-Tenant")]))
+        #expect(try await proxy.fetch("/t", headers: [("X-Tenant", "a")]).bodyString == "a n=1")
+        #expect(try await proxy.fetch("/t", headers: [("X-Tenant", "b")]).bodyString == "b n=2")
+        #expect(try await proxy.fetch("/t", headers: [("X-Tenant", "a")]).cacheStatus.contains("hit"))
+        // Tenant a's POST invalidates tenant a's entry only.
+        _ = try await proxy.fetch("/t", headers: [("X-Tenant", "a")], method: "POST")
+        #expect(try await proxy.fetch("/t", headers: [("X-Tenant", "a")]).bodyString == "a n=4")
+        #expect(try await proxy.fetch("/t", headers: [("X-Tenant", "b")]).cacheStatus.contains("hit"))
+        #expect(origin.hits == 4)
+        await proxy.stop()
+        try await origin.stop()
+    }
+
     @Test func staleWhileRevalidateServesStaleAndRefreshesOnce() async throws {
         let origin = try await ScriptedOrigin.start { n, _ in
             let response = OriginResponse.text(

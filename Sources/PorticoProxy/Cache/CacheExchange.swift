@@ -34,8 +34,6 @@ final class CacheExchange {
     var storedEntry: CacheEntry?
     /// Set when a 304 freshened `storedEntry`: served when the upstream response ends.
     var freshenedEntry: CacheEntry?
-    /// Serve `storedEntry` stale once the upstream exchange is abandoned.
-    var serveStaleAfterFailure = false
     /// This request fetches the key for waiting ones: it must `complete` the collapser.
     var isCollapseLeader = false
     var collapseTimeout: Scheduled<Void>?

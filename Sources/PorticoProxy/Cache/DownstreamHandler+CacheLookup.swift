@@ -10,7 +10,11 @@ extension DownstreamHandler {
     /// Called once the route is known, on routes with `cache:`: prepares the key.
     func prepareCache(_ exchange: Exchange, route: CompiledRoute, originForm: Substring) {
         guard let options = route.cache, let cache = self.worker.snapshot.cache else { return }
-        let requestHeaders = HeaderList(parsed: exchange.head)
+        // Lookups read the request's fields (Vary, directives, conditionals); an unsafe
+        // method needs only its key, for invalidation (fields only for `cache.key`).
+        let looksUp = exchange.method == .GET || exchange.method == .HEAD
+        let requestHeaders =
+            looksUp || !options.keyAdditions.isEmpty ? HeaderList(parsed: exchange.head) : HeaderList()
         let scheme = self.requestArrivedOverTLS(exchange) ? "https" : "http"
         let host = (HostHeader.normalizedHost(exchange.host[...]).map(String.init) ?? exchange.host).lowercased()
         let url = scheme + "://" + host + originForm

@@ -220,26 +220,14 @@ extension DownstreamHandler {
     /// goes on with its next request, or closes if it was to close.
     func finishBackgroundRefresh(_ exchange: Exchange) {
         guard self.exchange === exchange else { return }
-        self.abandonUpstreamIfBusy(exchange)
+        // Back to the pool if it finished cleanly, else closed (releaseUpstream decides).
+        self.releaseUpstream(of: exchange)
         self.endAttempt(exchange)
         self.releaseCacheState(exchange)
         if exchange.closeAfterResponse, let context = self.context {
-            self.isClosing = true
-            let channel = context.channel
-            let flushed = context.eventLoop.makePromise(of: Void.self)
-            context.writeAndFlush(self.wrapOutboundOut(ByteBuffer()), promise: flushed)
-            flushed.futureResult.whenComplete { _ in channel.close(promise: nil) }
+            self.closeAfterLastResponse(context)
             return
         }
         self.exchangeFinished()
-    }
-
-    private func abandonUpstreamIfBusy(_ exchange: Exchange) {
-        guard let upstream = exchange.upstream else { return }
-        if upstream.responseComplete && upstream.responseKeepAlive {
-            self.releaseUpstream(of: exchange)
-        } else {
-            self.abandonUpstream(exchange)
-        }
     }
 }

@@ -34,9 +34,6 @@ final class ResponseBodyTransform {
         self.discardOutput = discardOutput
     }
 
-    /// Whether the client gets the upstream's bytes unchanged (only the cache listens in).
-    var relaysUnchanged: Bool { self.encoder == nil && !self.discardOutput }
-
     /// The body data in `bytes` (chunk framing removed), fed to the capture too.
     func data(of bytes: ByteBuffer) -> [ByteBuffer] {
         var pieces: [ByteBuffer] = []

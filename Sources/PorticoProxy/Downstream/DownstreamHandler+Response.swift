@@ -78,14 +78,7 @@ extension DownstreamHandler {
         if let state = exchange.cache { state.cache.count(state.outcome) }
         guard let context = self.context else { return }
         if exchange.closeAfterResponse {
-            self.isClosing = true
-            self.inbound.clear()
-            self.timer?.cancel()
-            // Close only once the last bytes are written: closing earlier would drop them.
-            let channel = context.channel
-            let flushed = context.eventLoop.makePromise(of: Void.self)
-            context.writeAndFlush(self.wrapOutboundOut(ByteBuffer()), promise: flushed)
-            flushed.futureResult.whenComplete { _ in channel.close(promise: nil) }
+            self.closeAfterLastResponse(context)
             return
         }
         if exchange.requestComplete {
@@ -97,6 +90,18 @@ extension DownstreamHandler {
             self.resumeReadingIfPossible()
             if !self.inReadCycle { context.flush() }
         }
+    }
+
+    /// The connection ends with the response just written: nothing more is read, and
+    /// the close waits for the last bytes to be written (closing earlier would drop them).
+    func closeAfterLastResponse(_ context: ChannelHandlerContext) {
+        self.isClosing = true
+        self.inbound.clear()
+        self.timer?.cancel()
+        let channel = context.channel
+        let flushed = context.eventLoop.makePromise(of: Void.self)
+        context.writeAndFlush(self.wrapOutboundOut(ByteBuffer()), promise: flushed)
+        flushed.futureResult.whenComplete { _ in channel.close(promise: nil) }
     }
 
     /// Both the request and its response are complete: wait for the next request.
